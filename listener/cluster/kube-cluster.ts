@@ -1,0 +1,219 @@
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type CoreV1Event,
+  type KubeConfig,
+  type KubernetesListObject,
+  type KubernetesObject,
+  type V1Namespace,
+} from '@kubernetes/client-node';
+import { CONFIG_GROUP, CONFIG_PLURAL, CONFIG_VERSION } from '../config/schema.js';
+import type {
+  Cluster,
+  ClusterEvent,
+  ConfigObject,
+  ConfigStatus,
+  Namespace,
+  WatchHandle,
+  WatchHandlers,
+} from './cluster.js';
+import {
+  EXTERNAL_SECRET_GROUP,
+  EXTERNAL_SECRET_PLURAL,
+  EXTERNAL_SECRET_VERSION,
+  toExternalSecret,
+  type ExternalSecret,
+  type ObjectRef,
+} from './external-secret.js';
+import { toClusterError } from './kube-errors.js';
+
+export interface KubeClusterOptions {
+  /** Name written as the Events' reporting component. */
+  readonly component: string;
+  /** Identity of this replica in Events (the pod name in a cluster). */
+  readonly instance: string;
+  /** Delay before a failed watch starts again; doubled per failure up to the maximum. */
+  readonly watchRetry?: { readonly initialMs: number; readonly maxMs: number };
+  readonly setTimeout?: (callback: () => void, ms: number) => { unref?: () => void };
+  readonly clearTimeout?: (handle: unknown) => void;
+  readonly now?: () => Date;
+}
+
+const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+/** The Cluster on a Kubernetes API server, through @kubernetes/client-node; the only file that calls it. */
+export class KubeCluster implements Cluster {
+  readonly #custom: CustomObjectsApi;
+  readonly #core: CoreV1Api;
+  readonly #options: Required<Omit<KubeClusterOptions, 'setTimeout' | 'clearTimeout'>> &
+    Pick<KubeClusterOptions, 'setTimeout' | 'clearTimeout'>;
+
+  constructor(
+    private readonly kubeConfig: KubeConfig,
+    options: KubeClusterOptions,
+  ) {
+    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#options = {
+      watchRetry: { initialMs: 500, maxMs: 30_000 },
+      now: () => new Date(),
+      ...options,
+    };
+  }
+
+  watchExternalSecrets(handlers: WatchHandlers<ExternalSecret>): WatchHandle {
+    const { group, version, plural } = { group: EXTERNAL_SECRET_GROUP, version: EXTERNAL_SECRET_VERSION, plural: EXTERNAL_SECRET_PLURAL };
+    return this.#watch(
+      `/apis/${group}/${version}/${plural}`,
+      () => this.#custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<KubernetesObject>>,
+      toExternalSecret,
+      handlers,
+    );
+  }
+
+  watchNamespaces(handlers: WatchHandlers<Namespace>): WatchHandle {
+    return this.#watch(
+      '/api/v1/namespaces',
+      () => this.#core.listNamespace() as Promise<KubernetesListObject<KubernetesObject>>,
+      (object) => {
+        const namespace = object as V1Namespace;
+        const name = namespace.metadata?.name;
+        return name === undefined ? undefined : { name, labels: namespace.metadata?.labels ?? {} };
+      },
+      handlers,
+    );
+  }
+
+  watchConfigs(handlers: WatchHandlers<ConfigObject>): WatchHandle {
+    const { group, version, plural } = { group: CONFIG_GROUP, version: CONFIG_VERSION, plural: CONFIG_PLURAL };
+    return this.#watch(
+      `/apis/${group}/${version}/${plural}`,
+      () => this.#custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<KubernetesObject>>,
+      (object) => {
+        const name = object.metadata?.name;
+        return name === undefined ? undefined : { name, manifest: object };
+      },
+      handlers,
+    );
+  }
+
+  async annotateExternalSecret(ref: ObjectRef, annotations: Readonly<Record<string, string>>): Promise<void> {
+    try {
+      await this.#custom.patchNamespacedCustomObject(
+        {
+          group: EXTERNAL_SECRET_GROUP,
+          version: EXTERNAL_SECRET_VERSION,
+          plural: EXTERNAL_SECRET_PLURAL,
+          namespace: ref.namespace,
+          name: ref.name,
+          body: { metadata: { annotations } },
+        },
+        MERGE_PATCH,
+      );
+    } catch (error) {
+      throw toClusterError(`patch ExternalSecret ${ref.namespace}/${ref.name}`, error);
+    }
+  }
+
+  async recordEvent(event: ClusterEvent): Promise<void> {
+    const now = this.#options.now();
+    const body: CoreV1Event = {
+      metadata: { generateName: `${event.regarding.name}.`, namespace: event.regarding.namespace },
+      involvedObject: {
+        apiVersion: event.regarding.apiVersion,
+        kind: event.regarding.kind,
+        name: event.regarding.name,
+        namespace: event.regarding.namespace,
+        uid: event.regarding.uid,
+      },
+      type: event.type,
+      reason: event.reason,
+      message: event.message,
+      source: { component: this.#options.component },
+      reportingComponent: this.#options.component,
+      reportingInstance: this.#options.instance,
+      firstTimestamp: now,
+      lastTimestamp: now,
+      count: 1,
+    };
+    try {
+      await this.#core.createNamespacedEvent({ namespace: event.regarding.namespace, body });
+    } catch (error) {
+      throw toClusterError(`create Event for ${event.regarding.namespace}/${event.regarding.name}`, error);
+    }
+  }
+
+  async updateConfigStatus(name: string, status: ConfigStatus): Promise<void> {
+    try {
+      await this.#custom.patchClusterCustomObjectStatus(
+        { group: CONFIG_GROUP, version: CONFIG_VERSION, plural: CONFIG_PLURAL, name, body: { status } },
+        MERGE_PATCH,
+      );
+    } catch (error) {
+      throw toClusterError(`update status of Config ${name}`, error);
+    }
+  }
+
+  /**
+   * A list+watch that keeps going: client-node's informer relists by itself after 410 Gone, but stops
+   * on any other failure, so it is started again with backoff. `synced` follows every (re)list.
+   */
+  #watch<T>(
+    path: string,
+    list: () => Promise<KubernetesListObject<KubernetesObject>>,
+    convert: (object: KubernetesObject) => T | undefined,
+    handlers: WatchHandlers<T>,
+  ): WatchHandle {
+    const informer = makeInformer(this.kubeConfig, path, list);
+    const deliver = (apply: (value: T) => void) => (object: KubernetesObject) => {
+      const value = convert(object);
+      if (value !== undefined) apply(value);
+    };
+    informer.on('add', deliver((value) => handlers.upsert(value)));
+    informer.on('update', deliver((value) => handlers.upsert(value)));
+    informer.on('delete', deliver((value) => handlers.remove(value)));
+
+    const { initialMs, maxMs } = this.#options.watchRetry;
+    const schedule = this.#options.setTimeout ?? ((callback, ms) => setTimeout(callback, ms));
+    const cancel = this.#options.clearTimeout ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
+    let delay = initialMs;
+    let stopped = false;
+    let timer: unknown;
+    let failures = 0;
+
+    const start = async (): Promise<void> => {
+      if (stopped) return;
+      // The informer reports a failed list through its error callback and still resolves start().
+      const failuresBefore = failures;
+      try {
+        await informer.start();
+      } catch (error) {
+        onError(error);
+      }
+      if (stopped || failures !== failuresBefore) return;
+      delay = initialMs;
+      handlers.synced();
+    };
+    const onError = (error: unknown): void => {
+      failures += 1;
+      if (stopped) return;
+      handlers.error(toClusterError(`watch ${path}`, error));
+      const handle = schedule(() => void start(), delay);
+      handle.unref?.();
+      timer = handle;
+      delay = Math.min(delay * 2, maxMs);
+    };
+    informer.on('error', onError);
+    void start();
+    return {
+      stop: async () => {
+        stopped = true;
+        if (timer !== undefined) cancel(timer);
+        await informer.stop();
+      },
+    };
+  }
+}

@@ -1,0 +1,71 @@
+import { z } from 'zod';
+import { labelSelectorSchema } from './label-selector.js';
+
+export const CONFIG_GROUP = 'reloader.external-secrets.io';
+export const CONFIG_VERSION = 'v1alpha1';
+export const CONFIG_API_VERSION = `${CONFIG_GROUP}/${CONFIG_VERSION}`;
+export const CONFIG_KIND = 'Config';
+export const CONFIG_PLURAL = 'configs';
+
+export const AZURE_EVENT_GRID = 'AzureEventGrid';
+export const EXTERNAL_SECRET = 'ExternalSecret';
+
+/** Reloader source and destination types this listener recognises but does not serve. */
+export const OTHER_SOURCE_TYPES = [
+  'AwsSqs',
+  'GooglePubSub',
+  'HashicorpVault',
+  'KubernetesSecret',
+  'TCPSocket',
+  'Webhook',
+  'Mock',
+] as const;
+export const OTHER_DESTINATION_TYPES = ['PushSecret', 'Deployment', 'Workflow', 'Mock'] as const;
+
+// Event Grid subscription names: 3–64 letters, digits and hyphens. That also keeps them path-safe.
+export const subscriptionNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{3,64}$/, 'must be 3–64 letters, digits or hyphens (an Event Grid subscription name)');
+
+export const azureEventGridSchema = z.object({
+  host: z.string().min(1).default('0.0.0.0'),
+  port: z.number().int().min(1).max(65535).default(8080),
+  subscriptions: z.array(subscriptionNameSchema).min(1, 'must name at least one subscription'),
+});
+export type AzureEventGridSource = z.infer<typeof azureEventGridSchema>;
+
+export const externalSecretDestinationSchema = z.object({
+  namespaceSelectors: z.array(labelSelectorSchema).optional(),
+  labelSelectors: labelSelectorSchema.optional(),
+  names: z.array(z.string().min(1)).optional(),
+});
+export type ExternalSecretDestination = z.infer<typeof externalSecretDestinationSchema>;
+
+/** One entry of notificationSources; the per-type body is checked once the type is known. */
+export const notificationSourceSchema = z.looseObject({
+  type: z.string().min(1),
+  azureEventGrid: z.unknown().optional(),
+});
+
+/** One entry of destinationsToWatch. `type` may be left out when the body's key says it (the seed does). */
+export const destinationSchema = z.looseObject({
+  type: z.string().min(1).optional(),
+  externalSecret: z.unknown().optional(),
+});
+
+export const configSpecSchema = z.looseObject({
+  notificationSources: z.array(notificationSourceSchema).min(1, 'must list at least one source'),
+  destinationsToWatch: z.array(destinationSchema).min(1, 'must list at least one destination'),
+});
+
+export const configManifestSchema = z.looseObject({
+  apiVersion: z.literal(CONFIG_API_VERSION),
+  kind: z.literal(CONFIG_KIND),
+  metadata: z.looseObject({
+    name: z.string().min(1),
+    generation: z.number().int().optional(),
+    resourceVersion: z.string().optional(),
+  }),
+  spec: configSpecSchema,
+});
+export type ConfigManifest = z.infer<typeof configManifestSchema>;

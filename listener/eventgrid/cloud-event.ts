@@ -1,0 +1,18 @@
+import { z } from 'zod';
+import { timestampSchema } from './timestamp.js';
+
+/** CloudEvents 1.0 structured-mode event, as Event Grid delivers it. */
+export const cloudEventSchema = z.object({
+  specversion: z.literal('1.0'),
+  id: z.string().min(1),
+  source: z.string().min(1),
+  type: z.string().min(1),
+  subject: z.string().optional(),
+  time: timestampSchema.optional(),
+  datacontenttype: z.string().optional(),
+  dataschema: z.string().optional(),
+  data: z.unknown().optional(),
+});
+export type CloudEvent = z.infer<typeof cloudEventSchema>;
+
+export const cloudEventBatchSchema = z.array(cloudEventSchema).min(1);

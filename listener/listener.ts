@@ -1,0 +1,178 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Cluster, ConfigStatus, WatchHandle } from './cluster/cluster.js';
+import { ClusterError } from './cluster/cluster-error.js';
+import { refKey } from './cluster/external-secret.js';
+import type { ConfigSource } from './config/config-source.js';
+import { carryTransitionTimes, configStatus } from './config/config-status.js';
+import { parseConfig, type ConfigResult } from './config/parse-config.js';
+import type { Metrics } from './ops/metrics.js';
+import { Annotator } from './rotation/annotator.js';
+import { ExternalSecretCache } from './rotation/external-secret-cache.js';
+import { NamespaceCache } from './rotation/namespace-cache.js';
+import type { Bind } from './server/bind.js';
+import { ServerManager, type ApplyReport } from './server/server-manager.js';
+import type { FetchValidationUrl } from './webhook/validation-url.js';
+
+export interface ListenerOptions {
+  readonly cluster: Cluster;
+  readonly configSource: ConfigSource;
+  readonly bind: Bind;
+  readonly logger: FastifyBaseLogger;
+  readonly metrics: Metrics;
+  readonly fetchValidationUrl: FetchValidationUrl;
+  readonly allowedValidationHosts: readonly string[];
+  readonly allowedOrigins: readonly string[];
+  readonly actOnEventTypes: ReadonlySet<string>;
+  readonly bodyLimit: number;
+  readonly maxEventsPerDelivery: number;
+  readonly kubeConcurrency: number;
+  readonly maxQueuedPatches: number;
+  readonly graceMs: number;
+  readonly now: () => Date;
+}
+
+export interface Listener {
+  start(): void;
+  /** Every configured endpoint bound and every cache synced. */
+  readonly ready: boolean;
+  readonly externalSecrets: ExternalSecretCache;
+  /** Resolves after the latest Config change has been applied (tests and the dev kit wait on it). */
+  settled(): Promise<ApplyReport | undefined>;
+  close(): Promise<void>;
+}
+
+/**
+ * Wires the parts: watches feed the caches, Configs feed the server manager, and the webhook routes
+ * share one annotator. No I/O of its own: the cluster, config source and bind are given.
+ */
+export function createListener(options: ListenerOptions): Listener {
+  const { cluster, logger, metrics } = options;
+  const externalSecrets = new ExternalSecretCache({
+    invalidPattern(secret, pattern, reason) {
+      logger.warn({ externalSecret: refKey(secret), pattern, err: reason }, 'find.name.regexp is not valid RE2; ignored');
+    },
+  });
+  const namespaces = new NamespaceCache();
+  const annotator = new Annotator({
+    cluster,
+    metrics,
+    log: logger,
+    concurrency: options.kubeConcurrency,
+    maxQueued: options.maxQueuedPatches,
+  });
+  const manager = new ServerManager({
+    deps: {
+      externalSecrets,
+      namespaces,
+      annotator,
+      metrics,
+      fetchValidationUrl: options.fetchValidationUrl,
+      allowedValidationHosts: options.allowedValidationHosts,
+      allowedOrigins: options.allowedOrigins,
+      actOnEventTypes: options.actOnEventTypes,
+      maxEventsPerDelivery: options.maxEventsPerDelivery,
+      now: options.now,
+    },
+    bind: options.bind,
+    logger,
+    metrics,
+    bodyLimit: options.bodyLimit,
+    graceMs: options.graceMs,
+  });
+
+  const handles: WatchHandle[] = [];
+  const statuses = new Map<string, string>();
+  const previousStatus = new Map<string, ConfigStatus>();
+  let configsLoaded = false;
+  let latest: Promise<ApplyReport | undefined> = Promise.resolve(undefined);
+
+  const countCache = (): void => metrics.cachedExternalSecrets.set(externalSecrets.size);
+
+  const onConfigs = (results: readonly { result: ConfigResult; generation: number | undefined }[]): Promise<ApplyReport> => {
+    const valid = results.flatMap(({ result }) => (result.ok ? [result.config] : []));
+    metrics.invalidConfigs.set(results.length - valid.length);
+    for (const { result } of results) {
+      if (!result.ok) logger.error({ config: result.name, errors: result.errors }, `Config ${result.name} is invalid; its other settings are not applied`);
+      else for (const warning of result.config.warnings) logger.warn({ config: result.config.name }, warning);
+    }
+    return manager.apply(valid).then(async (report) => {
+      configsLoaded = true;
+      if (options.configSource.kind === 'cluster') await writeStatuses(results, report);
+      return report;
+    });
+  };
+
+  const writeStatuses = async (results: readonly { result: ConfigResult; generation: number | undefined }[], report: ApplyReport): Promise<void> => {
+    const now = options.now().toISOString();
+    await Promise.all(
+      results.map(async ({ result, generation }) => {
+        const name = result.ok ? result.config.name : result.name;
+        const status = carryTransitionTimes(configStatus(result, report, generation, now), previousStatus.get(name));
+        const key = JSON.stringify(status);
+        if (statuses.get(name) === key) return;
+        try {
+          await cluster.updateConfigStatus(name, status);
+          statuses.set(name, key);
+          previousStatus.set(name, status);
+        } catch (error) {
+          const code = error instanceof ClusterError ? error.code : 'UNAVAILABLE';
+          metrics.kubernetesErrors.inc({ operation: 'config-status', code });
+          logger.warn({ config: name, code }, 'could not write the Config status');
+        }
+      }),
+    );
+  };
+
+  return {
+    get ready() {
+      return configsLoaded && manager.ready && externalSecrets.isSynced && namespaces.isSynced;
+    },
+    externalSecrets,
+    start() {
+      handles.push(
+        cluster.watchExternalSecrets({
+          upsert: (secret) => {
+            externalSecrets.upsert(secret);
+            countCache();
+          },
+          remove: (secret) => {
+            externalSecrets.remove(secret);
+            countCache();
+          },
+          synced: () => {
+            externalSecrets.synced();
+            logger.info({ externalSecrets: externalSecrets.size }, 'ExternalSecret cache synced');
+          },
+          error: (error) => {
+            metrics.kubernetesErrors.inc({ operation: 'watch-externalsecrets', code: error instanceof ClusterError ? error.code : 'UNAVAILABLE' });
+            logger.warn({ err: error.message }, 'ExternalSecret watch failed; retrying');
+          },
+        }),
+        cluster.watchNamespaces({
+          upsert: (namespace) => namespaces.upsert(namespace),
+          remove: (namespace) => namespaces.remove(namespace),
+          synced: () => namespaces.synced(),
+          error: (error) => {
+            metrics.kubernetesErrors.inc({ operation: 'watch-namespaces', code: error instanceof ClusterError ? error.code : 'UNAVAILABLE' });
+            logger.warn({ err: error.message }, 'Namespace watch failed; retrying');
+          },
+        }),
+        options.configSource.start((configs, problems) => {
+          for (const problem of problems) logger.error(problem);
+          const results = configs.map((config) => ({
+            result: parseConfig(config.manifest),
+            generation: (config.manifest as { metadata?: { generation?: number } }).metadata?.generation,
+          }));
+          latest = onConfigs(results);
+          latest.catch((error: unknown) => logger.error({ err: error }, 'applying Configs failed'));
+        }),
+      );
+    },
+    settled: () => latest.catch(() => undefined),
+    async close() {
+      await manager.close();
+      await Promise.all(handles.map((handle) => handle.stop()));
+      await annotator.drainEvents();
+    },
+  };
+}

@@ -1,0 +1,144 @@
+#!/usr/bin/env node
+// The process edge, the only impure file: flags, clients, sockets, signals. Everything else is built
+// from what this file passes in.
+import { KubeConfig } from '@kubernetes/client-node';
+import { hostname } from 'node:os';
+import { HELP, parseCli, type CliOptions } from './cli.js';
+import type { Cluster } from './cluster/cluster.js';
+import { KubeCluster } from './cluster/kube-cluster.js';
+import { MemoryCluster } from './cluster/memory-cluster.js';
+import { clusterConfigSource } from './config/cluster-config-source.js';
+import { fileConfigSource } from './config/file-config-source.js';
+import { loadManifests } from './config/load-manifests.js';
+import { createListener } from './listener.js';
+import { buildAdminApp } from './ops/admin-app.js';
+import { createLogger } from './ops/logger.js';
+import { createMetrics } from './ops/metrics.js';
+import { createHttpBind } from './server/http-bind.js';
+import { createValidationUrlFetcher } from './webhook/validation-url.js';
+
+async function memoryCluster(paths: readonly string[], log: (message: string) => void): Promise<MemoryCluster> {
+  const cluster = new MemoryCluster();
+  const { manifests, problems } = await loadManifests(paths);
+  for (const problem of problems) log(problem);
+  for (const { file, manifest } of manifests) {
+    try {
+      cluster.apply(manifest);
+    } catch (error) {
+      log(`${file}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return cluster;
+}
+
+function kubeCluster(options: CliOptions): KubeCluster {
+  const kubeConfig = new KubeConfig();
+  if (options.kubeconfig !== undefined) kubeConfig.loadFromFile(options.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  const instance = process.env.POD_NAME ?? hostname();
+  return new KubeCluster(kubeConfig, { component: 'eventgrid-reloader', instance });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cli = parseCli(argv);
+  if (cli.kind === 'help') {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  if (cli.kind === 'error') {
+    process.stderr.write(`error: ${cli.message}\nRun with --help for the flags.\n`);
+    return 2;
+  }
+  const options = cli.options;
+  const logger = createLogger({ level: options.logLevel, pretty: process.stdout.isTTY });
+  const metrics = createMetrics({ defaultMetrics: true });
+
+  let cluster: Cluster;
+  let memory: MemoryCluster | undefined;
+  if (options.memoryCluster.length > 0) {
+    memory = await memoryCluster(options.memoryCluster, (message) => logger.error(message));
+    cluster = memory;
+    logger.info({ seeds: options.memoryCluster }, 'running on an in-memory cluster');
+  } else {
+    cluster = kubeCluster(options);
+  }
+  const configSource =
+    options.config.length > 0 ? fileConfigSource(options.config, { watch: true }) : clusterConfigSource(cluster);
+
+  const listener = createListener({
+    cluster,
+    configSource,
+    bind: createHttpBind({
+      requestTimeoutMs: options.requestTimeout * 1000,
+      headersTimeoutMs: Math.min(options.requestTimeout * 1000, 10_000),
+      keepAliveTimeoutMs: 65_000,
+    }),
+    logger,
+    metrics,
+    fetchValidationUrl: createValidationUrlFetcher({ timeoutMs: 10_000, maxBodyBytes: 64 * 1024 }),
+    allowedValidationHosts: options.allowValidationHost,
+    allowedOrigins: options.allowOrigin,
+    actOnEventTypes: new Set(options.eventType),
+    bodyLimit: options.bodyLimit,
+    maxEventsPerDelivery: options.maxEvents,
+    kubeConcurrency: options.kubeConcurrency,
+    maxQueuedPatches: options.maxQueuedPatches,
+    graceMs: options.shutdownGrace * 1000,
+    now: () => new Date(),
+  });
+
+  const admin = await buildAdminApp({
+    logger,
+    metrics,
+    isReady: () => listener.ready,
+    ...(memory === undefined
+      ? {}
+      : {
+          debugCluster: () => ({ externalSecrets: memory.list('ExternalSecret'), events: memory.events }),
+        }),
+  });
+  await admin.listen({ host: options.adminHost, port: options.adminPort });
+  listener.start();
+  logger.info(
+    { configs: options.config.length > 0 ? options.config : 'cluster', adminPort: options.adminPort },
+    'listener started',
+  );
+
+  return new Promise<number>((resolve) => {
+    let stopping = false;
+    const stop = (signal: NodeJS.Signals): void => {
+      if (stopping) {
+        logger.warn({ signal }, 'second signal: exiting without waiting');
+        resolve(1);
+        return;
+      }
+      stopping = true;
+      logger.info({ signal }, 'shutting down: no new connections, finishing in-flight deliveries');
+      void listener
+        .close()
+        .then(() => admin.close())
+        .then(() => {
+          logger.info('shut down cleanly');
+          resolve(0);
+        })
+        .catch((error: unknown) => {
+          logger.error({ err: error }, 'error during shutdown');
+          resolve(1);
+        });
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+    // Watches and keep-alive sockets of client libraries can hold the loop open after a clean close.
+    setTimeout(() => process.exit(code), 1000).unref();
+  },
+  (error: unknown) => {
+    process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,198 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import {
+  AEG_EVENT_TYPE,
+  AEG_SUBSCRIPTION_NAME,
+  AegEventType,
+  parseDelivery,
+  parseKeyVaultEvent,
+  toRfc3339,
+  WEBHOOK_ALLOWED_ORIGIN,
+  WEBHOOK_ALLOWED_RATE,
+  WEBHOOK_REQUEST_CALLBACK,
+  WEBHOOK_REQUEST_ORIGIN,
+  type InboundEvent,
+  type SubscriptionValidationEvent,
+} from '../eventgrid/index.js';
+import { SaturatedError } from '../rotation/annotator.js';
+import type { SecretRotation } from '../rotation/secret-rotation.js';
+import { isAllowedUrl } from './allowed-hosts.js';
+import type { RouteTarget, WebhookDeps } from './deps.js';
+import { HttpError } from './http-error.js';
+import { planAnnotations } from './plan-annotations.js';
+
+export interface SubscriptionRouteOptions {
+  readonly deps: WebhookDeps;
+  readonly target: RouteTarget;
+}
+
+const ALLOW = 'POST, OPTIONS';
+
+function header(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * One Event Grid subscription's path. Registered once per subscription in a plain loop; everything it
+ * needs arrives as plugin options, so each path is a self-contained unit that tests can build alone.
+ */
+export function subscriptionRoute(app: FastifyInstance, { deps, target }: SubscriptionRouteOptions): Promise<void> {
+  const path = `/${target.subscription}`;
+  const labels = { subscription: target.subscription };
+
+  app.post(path, async (request, reply) => {
+    const started = process.hrtime.bigint();
+    const log = request.log.child({ subscription: target.subscription, config: target.configName });
+    try {
+      const claimed = header(request, AEG_SUBSCRIPTION_NAME);
+      if (claimed !== undefined && claimed.toLowerCase() !== target.subscription.toLowerCase()) {
+        throw new HttpError('SUBSCRIPTION_MISMATCH', `aeg-subscription-name ${claimed} is not this path's subscription`);
+      }
+      const parsed = parseDelivery(request.body, header(request, 'content-type'));
+      if (!parsed.ok) throw new HttpError('INVALID_DELIVERY', parsed.error);
+      const delivery = parsed.value;
+      if (delivery.kind === 'validation') {
+        return await validate(request, reply, delivery.event, log);
+      }
+      if (header(request, AEG_EVENT_TYPE) === AegEventType.SubscriptionValidation) {
+        throw new HttpError('INVALID_DELIVERY', 'aeg-event-type is SubscriptionValidation but the body holds no validation event');
+      }
+      if (delivery.events.length > deps.maxEventsPerDelivery) {
+        throw new HttpError('TOO_MANY_EVENTS', `${delivery.events.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`);
+      }
+      const body = await notify(delivery.events, log);
+      deps.metrics.deliveries.inc({ ...labels, outcome: 'acknowledged' });
+      return await reply.code(200).send(body);
+    } catch (error) {
+      const outcome = error instanceof HttpError && error.statusCode < 500 && error.statusCode !== 429 ? 'rejected' : 'retry';
+      deps.metrics.deliveries.inc({ ...labels, outcome });
+      throw error;
+    } finally {
+      deps.metrics.deliveryDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  });
+
+  async function validate(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    event: SubscriptionValidationEvent,
+    log: FastifyRequest['log'],
+  ): Promise<FastifyReply> {
+    if (header(request, AEG_SUBSCRIPTION_NAME) === undefined) {
+      deps.metrics.handshakes.inc({ ...labels, kind: 'validation-event', outcome: 'refused' });
+      throw new HttpError('MISSING_SUBSCRIPTION_HEADER', 'a validation request must carry aeg-subscription-name');
+    }
+    deps.metrics.handshakes.inc({ ...labels, kind: 'validation-event', outcome: 'answered' });
+    const url = event.data.validationUrl;
+    if (url !== undefined) {
+      if (isAllowedUrl(url, deps.allowedValidationHosts)) {
+        // Answering with the code already validates; the GET covers proxies that mangle the answer.
+        void confirmByUrl(url, 'validation-url', log);
+      } else {
+        deps.metrics.handshakes.inc({ ...labels, kind: 'validation-url', outcome: 'not-allowed' });
+        log.warn({ host: hostOf(url) }, 'validationUrl host is not on the allow-list; not fetched');
+      }
+    }
+    log.info({ eventId: event.id }, 'subscription validation answered');
+    return reply.code(200).send({ validationResponse: event.data.validationCode });
+  }
+
+  async function confirmByUrl(url: string, kind: string, log: FastifyRequest['log']): Promise<void> {
+    const result = await deps.fetchValidationUrl(url);
+    deps.metrics.handshakes.inc({ ...labels, kind, outcome: result.ok ? 'confirmed' : 'failed' });
+    if (result.ok) log.info({ host: hostOf(url) }, `${kind} confirmed`);
+    else log.warn({ host: hostOf(url), status: result.status, err: result.error }, `${kind} failed`);
+  }
+
+  async function notify(events: readonly InboundEvent[], log: FastifyRequest['log']): Promise<Record<string, unknown>> {
+    const rotations: SecretRotation[] = [];
+    const arrived = deps.now().toISOString();
+    events.forEach((event, index) => {
+      if (!deps.actOnEventTypes.has(event.type)) return;
+      const object = parseKeyVaultEvent(event, `events[${index}]`);
+      if (!object.ok) throw new HttpError('INVALID_DELIVERY', object.error);
+      rotations.push({
+        vault: object.value.vault,
+        name: object.value.name,
+        version: object.value.version,
+        eventId: event.id,
+        eventType: event.type,
+        time: event.time === undefined ? arrived : toRfc3339(event.time),
+      });
+    });
+    if (rotations.length > 0 && !(deps.externalSecrets.isSynced && deps.namespaces.isSynced)) {
+      throw new HttpError('NOT_READY', 'the ExternalSecret and Namespace caches have not synced yet');
+    }
+    const tasks = planAnnotations(rotations, target.destinations, deps.externalSecrets, deps.namespaces);
+    let outcome;
+    try {
+      outcome = await deps.annotator.annotate(tasks);
+    } catch (error) {
+      if (error instanceof SaturatedError) throw new HttpError('SATURATED', error.message);
+      throw error;
+    }
+    for (const event of events) {
+      deps.metrics.events.inc({ ...labels, type: event.type, action: deps.actOnEventTypes.has(event.type) ? 'acted' : 'ignored' });
+    }
+    const summary = {
+      events: events.length,
+      rotations: rotations.map((rotation) => ({ eventId: rotation.eventId, secret: rotation.name, version: rotation.version })),
+      matched: tasks.length,
+      annotated: outcome.stored,
+      gone: outcome.gone,
+    };
+    if (outcome.failures.length > 0) {
+      const throttled = outcome.failures.every((failure) => failure.code === 'THROTTLED');
+      log.warn({ ...summary, failed: outcome.failures.length, codes: [...new Set(outcome.failures.map((f) => f.code))] }, 'delivery not acknowledged: annotations failed');
+      throw new HttpError(
+        throttled ? 'SATURATED' : 'KUBERNETES_UNAVAILABLE',
+        `${outcome.failures.length} of ${tasks.length} annotations failed (${outcome.failures[0]?.message ?? ''})`,
+      );
+    }
+    log.info(summary, 'delivery acknowledged');
+    return summary;
+  }
+
+  // CloudEvents HTTP webhook abuse protection: grant the origin so Event Grid may deliver here.
+  app.options(path, async (request, reply) => {
+    const origin = header(request, WEBHOOK_REQUEST_ORIGIN);
+    if (origin === undefined || origin.trim() === '') {
+      deps.metrics.handshakes.inc({ ...labels, kind: 'cloudevents-options', outcome: 'refused' });
+      throw new HttpError('MISSING_WEBHOOK_ORIGIN', 'WebHook-Request-Origin is required');
+    }
+    const granted = deps.allowedOrigins.some((allowed) => allowed === '*' || allowed.toLowerCase() === origin.trim().toLowerCase());
+    if (!granted) {
+      deps.metrics.handshakes.inc({ ...labels, kind: 'cloudevents-options', outcome: 'refused' });
+      throw new HttpError('ORIGIN_NOT_ALLOWED', `origin ${origin} is not allowed to deliver here`);
+    }
+    const callback = header(request, WEBHOOK_REQUEST_CALLBACK);
+    if (callback !== undefined && isAllowedUrl(callback, deps.allowedValidationHosts)) {
+      void confirmByUrl(callback, 'cloudevents-callback', request.log);
+    }
+    deps.metrics.handshakes.inc({ ...labels, kind: 'cloudevents-options', outcome: 'granted' });
+    return reply
+      .code(200)
+      .header(WEBHOOK_ALLOWED_ORIGIN, origin.trim())
+      .header(WEBHOOK_ALLOWED_RATE, '*')
+      .header('allow', ALLOW)
+      .send();
+  });
+
+  app.route({
+    method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'],
+    url: path,
+    handler: async (_request, reply) => {
+      await reply.header('allow', ALLOW);
+      throw new HttpError('METHOD_NOT_ALLOWED', `only ${ALLOW} are served on ${path}`);
+    },
+  });
+  return Promise.resolve();
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '(invalid URL)';
+  }
+}
