@@ -182,7 +182,7 @@ export function subscriptionRoute(app: FastifyInstance, { deps, target }: Subscr
     method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'],
     url: path,
     handler: async (_request, reply) => {
-      await reply.header('allow', ALLOW);
+      void reply.header('allow', ALLOW);
       throw new HttpError('METHOD_NOT_ALLOWED', `only ${ALLOW} are served on ${path}`);
     },
   });
