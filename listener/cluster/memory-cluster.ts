@@ -120,6 +120,8 @@ export class MemoryCluster implements Cluster {
     const key = kind === 'ExternalSecret' ? `${String(metadata.namespace)}/${metadata.name}` : metadata.name;
     const previous = this.#collections[kind].objects.get(key);
     metadata.uid = previous === undefined ? `memory-${++this.#uid}` : metadataOf(previous).uid;
+    metadata.creationTimestamp =
+      previous === undefined ? new Date(this.now().getTime() + this.#uid).toISOString() : metadataOf(previous).creationTimestamp;
     this.#store(kind, key, object);
   }
 

@@ -15,6 +15,8 @@ import {
 export interface ReloaderConfig {
   readonly name: string;
   readonly generation: number | undefined;
+  /** When the Config was created; the oldest Config keeps a path two Configs claim. */
+  readonly createdAt: string | undefined;
   readonly sources: readonly AzureEventGridSource[];
   readonly destinations: readonly ExternalSecretDestination[];
   /** Parts of the Config that are valid Reloader API but not served here (other source types…). */
@@ -78,7 +80,14 @@ export function parseConfig(manifest: unknown): ConfigResult {
   }
   return {
     ok: true,
-    config: { name: metadata.name, generation: metadata.generation, sources, destinations, warnings },
+    config: {
+      name: metadata.name,
+      generation: metadata.generation,
+      createdAt: metadata.creationTimestamp,
+      sources,
+      destinations,
+      warnings,
+    },
   };
 }
 

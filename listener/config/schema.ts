@@ -64,6 +64,7 @@ export const configManifestSchema = z.looseObject({
   metadata: z.looseObject({
     name: z.string().min(1),
     generation: z.number().int().optional(),
+    creationTimestamp: z.string().optional(),
     resourceVersion: z.string().optional(),
   }),
   spec: configSpecSchema,

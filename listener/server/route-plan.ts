@@ -32,13 +32,13 @@ export interface RoutePlan {
 
 /**
  * Which paths each host:port serves. Configs on one host:port share its server; a path claimed by two
- * Configs goes to the Config whose name sorts first — deterministic across restarts and replicas — and
- * the other claim is reported as a conflict.
+ * Configs stays with the older Config (creation time, then name: the same answer on every replica and
+ * after restarts), so a new Config can never take a working path away. The other claim is a conflict.
  */
 export function planRoutes(configs: readonly ReloaderConfig[]): RoutePlan {
   const endpoints = new Map<string, { host: string; port: number; routes: Map<string, RouteTarget>; configs: Set<string> }>();
   const conflicts: RouteConflict[] = [];
-  const ordered = [...configs].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  const ordered = [...configs].sort(olderFirst);
   for (const config of ordered) {
     for (const source of config.sources) {
       const key = endpointKey(source);
@@ -69,4 +69,10 @@ export function planRoutes(configs: readonly ReloaderConfig[]): RoutePlan {
     });
   }
   return { endpoints: planned, conflicts };
+}
+
+function olderFirst(a: ReloaderConfig, b: ReloaderConfig): number {
+  const [ta, tb] = [a.createdAt ?? '', b.createdAt ?? ''];
+  if (ta !== tb) return ta === '' ? 1 : tb === '' ? -1 : Date.parse(ta) - Date.parse(tb);
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
