@@ -42,7 +42,10 @@ Operations:
 Exit status: 0 after a clean shutdown, 2 for bad flags, 1 when start-up fails.`;
 
 const positiveInt = (flag: string) =>
-  z.coerce.number({ message: `${flag} must be a number` }).int(`${flag} must be a whole number`).positive(`${flag} must be positive`);
+  z.coerce
+    .number({ error: `${flag} must be a number` })
+    .int(`${flag} must be a whole number`)
+    .positive(`${flag} must be positive`);
 const port = (flag: string) => positiveInt(flag).max(65535, `${flag} must be at most 65535`);
 
 const optionsSchema = z.object({
@@ -61,7 +64,7 @@ const optionsSchema = z.object({
   adminHost: z.string().min(1),
   shutdownGrace: positiveInt('--shutdown-grace'),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
-    message: '--log-level must be one of fatal, error, warn, info, debug, trace, silent',
+    error: '--log-level must be one of fatal, error, warn, info, debug, trace, silent',
   }),
 });
 export type CliOptions = z.infer<typeof optionsSchema>;
@@ -122,6 +125,7 @@ export function parseCli(argv: readonly string[]): CliResult {
     shutdownGrace: values['shutdown-grace'] ?? 25,
     logLevel: values['log-level'] ?? 'info',
   });
-  if (!parsed.success) return { kind: 'error', message: parsed.error.issues.map((issue) => issue.message).join('; ') };
+  if (!parsed.success)
+    return { kind: 'error', message: parsed.error.issues.map((issue) => issue.message).join('; ') };
   return { kind: 'run', options: parsed.data };
 }

@@ -20,7 +20,12 @@ import { annotationsOf } from './test-support/harness.js';
 
 const HOST = '127.0.0.1';
 
-function config(name: string, port: number, subscriptions: string[], destination: unknown): Record<string, unknown> {
+function config(
+  name: string,
+  port: number,
+  subscriptions: string[],
+  destination: unknown,
+): Record<string, unknown> {
   return {
     apiVersion: 'reloader.external-secrets.io/v1alpha1',
     kind: 'Config',
@@ -32,7 +37,11 @@ function config(name: string, port: number, subscriptions: string[], destination
   };
 }
 
-async function deliver(port: number, subscription: string, payload: unknown = jsonFixture('events/eventgrid/secret-new-version.json')): Promise<number> {
+async function deliver(
+  port: number,
+  subscription: string,
+  payload: unknown = jsonFixture('events/eventgrid/secret-new-version.json'),
+): Promise<number> {
   const response = await fetch(`http://${HOST}:${port}/${subscription}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'aeg-event-type': 'Notification' },
@@ -89,7 +98,11 @@ function start(source: ConfigSource): Listener {
 
 beforeEach(async () => {
   cluster = new MemoryCluster();
-  for (const manifest of [...yamlFixture('cluster/namespaces.yaml'), ...yamlFixture('cluster/external-secrets.yaml')]) cluster.apply(manifest);
+  for (const manifest of [
+    ...yamlFixture('cluster/namespaces.yaml'),
+    ...yamlFixture('cluster/external-secrets.yaml'),
+  ])
+    cluster.apply(manifest);
   dir = await mkdtemp(join(tmpdir(), 'listener-test-'));
 });
 
@@ -103,7 +116,15 @@ describe('Configs from files, applied live', () => {
   it('serves two Configs on one port, each path with its own destinations', async () => {
     const port = await freePort();
     const file = join(dir, 'configs.yaml');
-    await writeFile(file, [config('team-a', port, ['sub-a'], { namespaceSelectors: [{ matchLabels: { team: 'a' } }] }), config('team-b', port, ['sub-b'], { namespaceSelectors: [{ matchLabels: { team: 'b' } }] })].map((c) => stringify(c)).join('---\n'));
+    await writeFile(
+      file,
+      [
+        config('team-a', port, ['sub-a'], { namespaceSelectors: [{ matchLabels: { team: 'a' } }] }),
+        config('team-b', port, ['sub-b'], { namespaceSelectors: [{ matchLabels: { team: 'b' } }] }),
+      ]
+        .map((c) => stringify(c))
+        .join('---\n'),
+    );
     const running = start(fileConfigSource([file], { watch: false }));
     await until(() => running.ready, 'ready');
 
@@ -117,7 +138,15 @@ describe('Configs from files, applied live', () => {
   it('reports a path claimed twice as a conflict; without creation times the Config whose name sorts first keeps it', async () => {
     const port = await freePort();
     const file = join(dir, 'configs.yaml');
-    await writeFile(file, [config('zeta', port, ['shared'], { namespaceSelectors: [{ matchLabels: { team: 'b' } }] }), config('alpha', port, ['shared'], { namespaceSelectors: [{ matchLabels: { team: 'a' } }] })].map((c) => stringify(c)).join('---\n'));
+    await writeFile(
+      file,
+      [
+        config('zeta', port, ['shared'], { namespaceSelectors: [{ matchLabels: { team: 'b' } }] }),
+        config('alpha', port, ['shared'], { namespaceSelectors: [{ matchLabels: { team: 'a' } }] }),
+      ]
+        .map((c) => stringify(c))
+        .join('---\n'),
+    );
     const running = start(fileConfigSource([file], { watch: false }));
     await until(() => running.ready, 'ready');
     expect((await metrics.routeConflicts.get()).values[0]?.value).toBe(1);
@@ -163,11 +192,19 @@ describe('Configs from the cluster', () => {
     const [port1, port2] = [await freePort(), await freePort()];
     const running = start(clusterConfigSource(cluster));
     cluster.apply(config('from-cluster', port1, ['kv-sub'], {}));
-    await until(async () => (await running.settled())?.served.has('from-cluster') === true && running.ready, 'ready');
+    await until(
+      async () => (await running.settled())?.served.has('from-cluster') === true && running.ready,
+      'ready',
+    );
     expect(await deliver(port1, 'kv-sub')).toBe(200);
     await until(() => {
-      const status = cluster.get('Config', 'from-cluster')?.status as { conditions?: { type: string; status: string; message: string }[] } | undefined;
-      return status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True' && c.message.includes(`${HOST}:${port1} /kv-sub`)) === true;
+      const status = cluster.get('Config', 'from-cluster')?.status as
+        { conditions?: { type: string; status: string; message: string }[] } | undefined;
+      return (
+        status?.conditions?.some(
+          (c) => c.type === 'Ready' && c.status === 'True' && c.message.includes(`${HOST}:${port1} /kv-sub`),
+        ) === true
+      );
     }, 'Ready status');
 
     cluster.apply(config('from-cluster', port2, ['kv-sub'], {}));
@@ -176,7 +213,8 @@ describe('Configs from the cluster', () => {
 
     cluster.apply(config('conflicting', port2, ['kv-sub'], {}));
     await until(() => {
-      const status = cluster.get('Config', 'conflicting')?.status as { conditions?: { type: string; status: string }[] } | undefined;
+      const status = cluster.get('Config', 'conflicting')?.status as
+        { conditions?: { type: string; status: string }[] } | undefined;
       return status?.conditions?.some((c) => c.type === 'Conflict' && c.status === 'True') === true;
     }, 'Conflict status');
 
@@ -187,7 +225,11 @@ describe('Configs from the cluster', () => {
 
   it('reports a port it cannot bind without affecting other Configs', async () => {
     const [busy, free] = [await freePort(), await freePort()];
-    const blocker = await createHttpBind({ requestTimeoutMs: 1000, headersTimeoutMs: 1000, keepAliveTimeoutMs: 1000 })(HOST, busy, (_req, res) => res.end());
+    const blocker = await createHttpBind({
+      requestTimeoutMs: 1000,
+      headersTimeoutMs: 1000,
+      keepAliveTimeoutMs: 1000,
+    })(HOST, busy, (_req, res) => res.end());
     try {
       const running = start(clusterConfigSource(cluster));
       cluster.apply(config('blocked', busy, ['kv-sub'], {}));

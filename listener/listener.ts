@@ -49,7 +49,10 @@ export function createListener(options: ListenerOptions): Listener {
   const { cluster, logger, metrics } = options;
   const externalSecrets = new ExternalSecretCache({
     invalidPattern(secret, pattern, reason) {
-      logger.warn({ externalSecret: refKey(secret), pattern, err: reason }, 'find.name.regexp is not valid RE2; ignored');
+      logger.warn(
+        { externalSecret: refKey(secret), pattern, err: reason },
+        'find.name.regexp is not valid RE2; ignored',
+      );
     },
   });
   const namespaces = new NamespaceCache();
@@ -88,11 +91,17 @@ export function createListener(options: ListenerOptions): Listener {
 
   const countCache = (): void => metrics.cachedExternalSecrets.set(externalSecrets.size);
 
-  const onConfigs = (results: readonly { result: ConfigResult; generation: number | undefined }[]): Promise<ApplyReport> => {
+  const onConfigs = (
+    results: readonly { result: ConfigResult; generation: number | undefined }[],
+  ): Promise<ApplyReport> => {
     const valid = results.flatMap(({ result }) => (result.ok ? [result.config] : []));
     metrics.invalidConfigs.set(results.length - valid.length);
     for (const { result } of results) {
-      if (!result.ok) logger.error({ config: result.name, errors: result.errors }, `Config ${result.name} is invalid; its other settings are not applied`);
+      if (!result.ok)
+        logger.error(
+          { config: result.name, errors: result.errors },
+          `Config ${result.name} is invalid; its other settings are not applied`,
+        );
       else for (const warning of result.config.warnings) logger.warn({ config: result.config.name }, warning);
     }
     return manager.apply(valid).then(async (report) => {
@@ -102,12 +111,18 @@ export function createListener(options: ListenerOptions): Listener {
     });
   };
 
-  const writeStatuses = async (results: readonly { result: ConfigResult; generation: number | undefined }[], report: ApplyReport): Promise<void> => {
+  const writeStatuses = async (
+    results: readonly { result: ConfigResult; generation: number | undefined }[],
+    report: ApplyReport,
+  ): Promise<void> => {
     const now = options.now().toISOString();
     await Promise.all(
       results.map(async ({ result, generation }) => {
         const name = result.ok ? result.config.name : result.name;
-        const status = carryTransitionTimes(configStatus(result, report, generation, now), previousStatus.get(name));
+        const status = carryTransitionTimes(
+          configStatus(result, report, generation, now),
+          previousStatus.get(name),
+        );
         const key = JSON.stringify(status);
         if (statuses.get(name) === key) return;
         try {
@@ -144,7 +159,10 @@ export function createListener(options: ListenerOptions): Listener {
             logger.info({ externalSecrets: externalSecrets.size }, 'ExternalSecret cache synced');
           },
           error: (error) => {
-            metrics.kubernetesErrors.inc({ operation: 'watch-externalsecrets', code: error instanceof ClusterError ? error.code : 'UNAVAILABLE' });
+            metrics.kubernetesErrors.inc({
+              operation: 'watch-externalsecrets',
+              code: error instanceof ClusterError ? error.code : 'UNAVAILABLE',
+            });
             logger.warn({ err: error.message }, 'ExternalSecret watch failed; retrying');
           },
         }),
@@ -153,7 +171,10 @@ export function createListener(options: ListenerOptions): Listener {
           remove: (namespace) => namespaces.remove(namespace),
           synced: () => namespaces.synced(),
           error: (error) => {
-            metrics.kubernetesErrors.inc({ operation: 'watch-namespaces', code: error instanceof ClusterError ? error.code : 'UNAVAILABLE' });
+            metrics.kubernetesErrors.inc({
+              operation: 'watch-namespaces',
+              code: error instanceof ClusterError ? error.code : 'UNAVAILABLE',
+            });
             logger.warn({ err: error.message }, 'Namespace watch failed; retrying');
           },
         }),

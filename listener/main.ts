@@ -17,7 +17,10 @@ import { createMetrics } from './ops/metrics.js';
 import { createHttpBind } from './server/http-bind.js';
 import { createValidationUrlFetcher } from './webhook/validation-url.js';
 
-async function memoryCluster(paths: readonly string[], log: (message: string) => void): Promise<MemoryCluster> {
+async function memoryCluster(
+  paths: readonly string[],
+  log: (message: string) => void,
+): Promise<MemoryCluster> {
   const cluster = new MemoryCluster();
   const { manifests, problems } = await loadManifests(paths);
   for (const problem of problems) log(problem);
@@ -63,7 +66,9 @@ async function main(argv: readonly string[]): Promise<number> {
     cluster = kubeCluster(options);
   }
   const configSource =
-    options.config.length > 0 ? fileConfigSource(options.config, { watch: true }) : clusterConfigSource(cluster);
+    options.config.length > 0
+      ? fileConfigSource(options.config, { watch: true })
+      : clusterConfigSource(cluster);
 
   const listener = createListener({
     cluster,
@@ -138,7 +143,9 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 1000).unref();
   },
   (error: unknown) => {
-    process.stderr.write(`fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
     process.exit(1);
   },
 );

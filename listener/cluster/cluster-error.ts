@@ -1,12 +1,6 @@
 /** Stable codes for Kubernetes failures; the webhook maps them to Event Grid's retry contract. */
 export type ClusterErrorCode =
-  | 'NOT_FOUND'
-  | 'FORBIDDEN'
-  | 'UNAUTHORIZED'
-  | 'INVALID'
-  | 'CONFLICT'
-  | 'THROTTLED'
-  | 'UNAVAILABLE';
+  'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHORIZED' | 'INVALID' | 'CONFLICT' | 'THROTTLED' | 'UNAVAILABLE';
 
 export class ClusterError extends Error {
   override readonly name = 'ClusterError';
@@ -25,22 +19,17 @@ export class ClusterError extends Error {
   }
 }
 
+const CODES: Readonly<Record<number, ClusterErrorCode>> = {
+  404: 'NOT_FOUND',
+  403: 'FORBIDDEN',
+  401: 'UNAUTHORIZED',
+  400: 'INVALID',
+  422: 'INVALID',
+  409: 'CONFLICT',
+  429: 'THROTTLED',
+};
+
+/** Anything else — 5xx, timeouts, refused connections — is the API server being unavailable. */
 function codeForStatus(status: number | undefined): ClusterErrorCode {
-  switch (status) {
-    case 404:
-      return 'NOT_FOUND';
-    case 403:
-      return 'FORBIDDEN';
-    case 401:
-      return 'UNAUTHORIZED';
-    case 400:
-    case 422:
-      return 'INVALID';
-    case 409:
-      return 'CONFLICT';
-    case 429:
-      return 'THROTTLED';
-    default:
-      return 'UNAVAILABLE';
-  }
+  return (status === undefined ? undefined : CODES[status]) ?? 'UNAVAILABLE';
 }

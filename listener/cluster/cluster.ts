@@ -31,7 +31,11 @@ export interface WatchHandle {
 export type EventType = 'Normal' | 'Warning';
 
 export interface ClusterEvent {
-  readonly regarding: ObjectRef & { readonly uid: string; readonly kind: string; readonly apiVersion: string };
+  readonly regarding: ObjectRef & {
+    readonly uid: string;
+    readonly kind: string;
+    readonly apiVersion: string;
+  };
   readonly type: EventType;
   readonly reason: string;
   readonly message: string;

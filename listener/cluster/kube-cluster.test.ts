@@ -23,11 +23,20 @@ function kubeCluster(): KubeCluster {
     contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
     currentContext: 'test',
   });
-  return new KubeCluster(kubeConfig, { component: 'eventgrid-reloader', instance: 'test-0', watchRetry: { initialMs: 10, maxMs: 50 } });
+  return new KubeCluster(kubeConfig, {
+    component: 'eventgrid-reloader',
+    instance: 'test-0',
+    watchRetry: { initialMs: 10, maxMs: 50 },
+  });
 }
 
 function es(name: string, resourceVersion: string) {
-  return { apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name, namespace: 'ns', uid: `uid-${name}`, resourceVersion }, spec: { data: [{ remoteRef: { key: name } }] } };
+  return {
+    apiVersion: 'external-secrets.io/v1',
+    kind: 'ExternalSecret',
+    metadata: { name, namespace: 'ns', uid: `uid-${name}`, resourceVersion },
+    spec: { data: [{ remoteRef: { key: name } }] },
+  };
 }
 
 /**
@@ -58,13 +67,22 @@ describe('KubeCluster over HTTP (msw)', () => {
   it('annotates with a JSON merge patch of metadata.annotations only', async () => {
     let seen: { type: string | null; body: unknown } | undefined;
     server.use(
-      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, async ({ request }) => {
-        seen = { type: request.headers.get('content-type'), body: await request.json() };
-        return HttpResponse.json(es('db', '2'));
-      }),
+      http.patch(
+        `${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`,
+        async ({ request }) => {
+          seen = { type: request.headers.get('content-type'), body: await request.json() };
+          return HttpResponse.json(es('db', '2'));
+        },
+      ),
     );
-    await kubeCluster().annotateExternalSecret({ namespace: 'ns', name: 'db' }, { 'reloader/last-rotated': 't' });
-    expect(seen).toEqual({ type: 'application/merge-patch+json', body: { metadata: { annotations: { 'reloader/last-rotated': 't' } } } });
+    await kubeCluster().annotateExternalSecret(
+      { namespace: 'ns', name: 'db' },
+      { 'reloader/last-rotated': 't' },
+    );
+    expect(seen).toEqual({
+      type: 'application/merge-patch+json',
+      body: { metadata: { annotations: { 'reloader/last-rotated': 't' } } },
+    });
   });
 
   it.each([
@@ -74,16 +92,28 @@ describe('KubeCluster over HTTP (msw)', () => {
     [500, 'UNAVAILABLE'],
     [503, 'UNAVAILABLE'],
   ])('maps HTTP %i to %s', async (status, code) => {
-    server.use(http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, () => HttpResponse.json({ kind: 'Status', message: `status ${status}` }, { status })));
-    const error = await kubeCluster().annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' }).catch((e: unknown) => e);
+    server.use(
+      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, () =>
+        HttpResponse.json({ kind: 'Status', message: `status ${status}` }, { status }),
+      ),
+    );
+    const error = await kubeCluster()
+      .annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ClusterError);
     expect((error as ClusterError).code).toBe(code);
     expect((error as ClusterError).message).toContain('ns/db');
   });
 
   it('maps a network failure to UNAVAILABLE', async () => {
-    server.use(http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, () => HttpResponse.error()));
-    const error = await kubeCluster().annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' }).catch((e: unknown) => e);
+    server.use(
+      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, () =>
+        HttpResponse.error(),
+      ),
+    );
+    const error = await kubeCluster()
+      .annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' })
+      .catch((e: unknown) => e);
     expect((error as ClusterError).code).toBe('UNAVAILABLE');
   });
 
@@ -95,17 +125,36 @@ describe('KubeCluster over HTTP (msw)', () => {
         return HttpResponse.json(body, { status: 201 });
       }),
     );
-    await kubeCluster().recordEvent({ regarding: { namespace: 'ns', name: 'db', uid: 'u1', kind: 'ExternalSecret', apiVersion: 'external-secrets.io/v1' }, type: 'Normal', reason: 'SecretRotated', message: 'm' });
-    expect(body).toMatchObject({ involvedObject: { kind: 'ExternalSecret', name: 'db', uid: 'u1' }, reason: 'SecretRotated', type: 'Normal', reportingComponent: 'eventgrid-reloader' });
+    await kubeCluster().recordEvent({
+      regarding: {
+        namespace: 'ns',
+        name: 'db',
+        uid: 'u1',
+        kind: 'ExternalSecret',
+        apiVersion: 'external-secrets.io/v1',
+      },
+      type: 'Normal',
+      reason: 'SecretRotated',
+      message: 'm',
+    });
+    expect(body).toMatchObject({
+      involvedObject: { kind: 'ExternalSecret', name: 'db', uid: 'u1' },
+      reason: 'SecretRotated',
+      type: 'Normal',
+      reportingComponent: 'eventgrid-reloader',
+    });
   });
 
   it('writes Config status through the status subresource', async () => {
     let seen: unknown;
     server.use(
-      http.patch(`${API}/apis/reloader.external-secrets.io/v1alpha1/configs/c1/status`, async ({ request }) => {
-        seen = await request.json();
-        return HttpResponse.json({});
-      }),
+      http.patch(
+        `${API}/apis/reloader.external-secrets.io/v1alpha1/configs/c1/status`,
+        async ({ request }) => {
+          seen = await request.json();
+          return HttpResponse.json({});
+        },
+      ),
     );
     await kubeCluster().updateConfigStatus('c1', { conditions: [] });
     expect(seen).toEqual({ status: { conditions: [] } });
@@ -118,11 +167,24 @@ describe('KubeCluster over HTTP (msw)', () => {
         const url = new URL(request.url);
         if (url.searchParams.get('watch') === 'true') {
           // The first watch expires (410 Gone); later ones stay open and quiet.
-          return lists === 1 ? watchStream([{ type: 'ADDED', object: es('b', '11') }, { type: 'ERROR', object: { kind: 'Status', code: 410, message: 'too old' } }], true) : watchStream([]);
+          return lists === 1
+            ? watchStream(
+                [
+                  { type: 'ADDED', object: es('b', '11') },
+                  { type: 'ERROR', object: { kind: 'Status', code: 410, message: 'too old' } },
+                ],
+                true,
+              )
+            : watchStream([]);
         }
         lists += 1;
         const items = lists === 1 ? [es('a', '10')] : [es('b', '12')];
-        return HttpResponse.json({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: String(10 + lists) }, items });
+        return HttpResponse.json({
+          apiVersion: 'v1',
+          kind: 'List',
+          metadata: { resourceVersion: String(10 + lists) },
+          items,
+        });
       }),
     );
     const seen: string[] = [];
@@ -150,12 +212,22 @@ describe('KubeCluster over HTTP (msw)', () => {
         if (new URL(request.url).searchParams.get('watch') === 'true') return watchStream([]);
         lists += 1;
         if (lists === 1) return HttpResponse.json({ message: 'unavailable' }, { status: 503 });
-        return HttpResponse.json({ apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '5' }, items: [es('a', '5')] });
+        return HttpResponse.json({
+          apiVersion: 'v1',
+          kind: 'List',
+          metadata: { resourceVersion: '5' },
+          items: [es('a', '5')],
+        });
       }),
     );
     const errors: string[] = [];
     let syncs = 0;
-    const handle = kubeCluster().watchExternalSecrets({ upsert: () => undefined, remove: () => undefined, synced: () => (syncs += 1), error: (e) => errors.push(e instanceof ClusterError ? e.code : 'other') });
+    const handle = kubeCluster().watchExternalSecrets({
+      upsert: () => undefined,
+      remove: () => undefined,
+      synced: () => (syncs += 1),
+      error: (e) => errors.push(e instanceof ClusterError ? e.code : 'other'),
+    });
     try {
       await eventually(() => syncs >= 1, 'sync after the retry');
       expect(errors[0]).toBe('UNAVAILABLE');

@@ -65,10 +65,17 @@ export class KubeCluster implements Cluster {
   }
 
   watchExternalSecrets(handlers: WatchHandlers<ExternalSecret>): WatchHandle {
-    const { group, version, plural } = { group: EXTERNAL_SECRET_GROUP, version: EXTERNAL_SECRET_VERSION, plural: EXTERNAL_SECRET_PLURAL };
+    const { group, version, plural } = {
+      group: EXTERNAL_SECRET_GROUP,
+      version: EXTERNAL_SECRET_VERSION,
+      plural: EXTERNAL_SECRET_PLURAL,
+    };
     return this.#watch(
       `/apis/${group}/${version}/${plural}`,
-      () => this.#custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<KubernetesObject>>,
+      () =>
+        this.#custom.listClusterCustomObject({ group, version, plural }) as Promise<
+          KubernetesListObject<KubernetesObject>
+        >,
       toExternalSecret,
       handlers,
     );
@@ -88,10 +95,17 @@ export class KubeCluster implements Cluster {
   }
 
   watchConfigs(handlers: WatchHandlers<ConfigObject>): WatchHandle {
-    const { group, version, plural } = { group: CONFIG_GROUP, version: CONFIG_VERSION, plural: CONFIG_PLURAL };
+    const { group, version, plural } = {
+      group: CONFIG_GROUP,
+      version: CONFIG_VERSION,
+      plural: CONFIG_PLURAL,
+    };
     return this.#watch(
       `/apis/${group}/${version}/${plural}`,
-      () => this.#custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<KubernetesObject>>,
+      () =>
+        this.#custom.listClusterCustomObject({ group, version, plural }) as Promise<
+          KubernetesListObject<KubernetesObject>
+        >,
       (object) => {
         const name = object.metadata?.name;
         return name === undefined ? undefined : { name, manifest: object };
@@ -172,34 +186,43 @@ export class KubeCluster implements Cluster {
       const value = convert(object);
       if (value !== undefined) apply(value);
     };
-    informer.on('add', deliver((value) => handlers.upsert(value)));
-    informer.on('update', deliver((value) => handlers.upsert(value)));
-    informer.on('delete', deliver((value) => handlers.remove(value)));
+    informer.on(
+      'add',
+      deliver((value) => handlers.upsert(value)),
+    );
+    informer.on(
+      'update',
+      deliver((value) => handlers.upsert(value)),
+    );
+    informer.on(
+      'delete',
+      deliver((value) => handlers.remove(value)),
+    );
 
     const { initialMs, maxMs } = this.#options.watchRetry;
     const schedule = this.#options.setTimeout ?? ((callback, ms) => setTimeout(callback, ms));
     const cancel = this.#options.clearTimeout ?? ((handle) => clearTimeout(handle as NodeJS.Timeout));
     let delay = initialMs;
-    let stopped = false;
     let timer: unknown;
-    let failures = 0;
+    const state = { failures: 0, stopped: false };
 
     const start = async (): Promise<void> => {
-      if (stopped) return;
+      if (state.stopped) return;
       // The informer reports a failed list through its error callback and still resolves start().
-      const failuresBefore = failures;
+      const failuresBefore = state.failures;
       try {
         await informer.start();
       } catch (error) {
         onError(error);
       }
-      if (stopped || failures !== failuresBefore) return;
+      // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- onError and stop() change it while start() awaits
+      if (state.stopped || state.failures !== failuresBefore) return;
       delay = initialMs;
       handlers.synced();
     };
     const onError = (error: unknown): void => {
-      failures += 1;
-      if (stopped) return;
+      state.failures += 1;
+      if (state.stopped) return;
       handlers.error(toClusterError(`watch ${path}`, error));
       const handle = schedule(() => void start(), delay);
       handle.unref?.();
@@ -210,7 +233,7 @@ export class KubeCluster implements Cluster {
     void start();
     return {
       stop: async () => {
-        stopped = true;
+        state.stopped = true;
         if (timer !== undefined) cancel(timer);
         await informer.stop();
       },

@@ -34,14 +34,20 @@ interface Collection<T> {
  * unit tests and the offline dev kit, and passes the same contract suite as KubeCluster.
  */
 export class MemoryCluster implements Cluster {
-  readonly #collections: { [K in Kind]: Collection<K extends 'ExternalSecret' ? ExternalSecret : K extends 'Namespace' ? Namespace : ConfigObject> } = {
+  readonly #collections: {
+    [K in Kind]: Collection<
+      K extends 'ExternalSecret' ? ExternalSecret : K extends 'Namespace' ? Namespace : ConfigObject
+    >;
+  } = {
     ExternalSecret: { objects: new Map(), watchers: new Set(), convert: toExternalSecret },
     Namespace: {
       objects: new Map(),
       watchers: new Set(),
       convert: (object) => {
         const metadata = metadataOf(object);
-        return typeof metadata.name === 'string' ? { name: metadata.name, labels: stringRecord(metadata.labels) } : undefined;
+        return typeof metadata.name === 'string'
+          ? { name: metadata.name, labels: stringRecord(metadata.labels) }
+          : undefined;
       },
     },
     Config: {
@@ -85,7 +91,8 @@ export class MemoryCluster implements Cluster {
     const metadata = metadataOf(object);
     const current = stringRecord(metadata.annotations);
     const next = { ...current, ...annotations };
-    if (JSON.stringify(Object.entries(next).sort()) === JSON.stringify(Object.entries(current).sort())) return;
+    if (JSON.stringify(Object.entries(next).sort()) === JSON.stringify(Object.entries(current).sort()))
+      return;
     const updated = structuredClone(object);
     metadataOf(updated).annotations = next;
     this.#store('ExternalSecret', key, updated);
@@ -101,7 +108,8 @@ export class MemoryCluster implements Cluster {
     await Promise.resolve();
     this.#fault('updateConfigStatus', name);
     const object = this.#collections.Config.objects.get(name);
-    if (object === undefined) throw new ClusterError('NOT_FOUND', `update status of Config ${name}: not found`, 404);
+    if (object === undefined)
+      throw new ClusterError('NOT_FOUND', `update status of Config ${name}: not found`, 404);
     const updated = structuredClone(object);
     updated.status = structuredClone(status);
     this.#store('Config', name, updated);
@@ -115,13 +123,17 @@ export class MemoryCluster implements Cluster {
     const object = structuredClone(manifest) as Json;
     const kind = kindOf(object);
     const metadata = metadataOf(object);
-    if (typeof metadata.name !== 'string' || metadata.name === '') throw new TypeError(`${kind}: metadata.name is required`);
-    if (kind === 'ExternalSecret') metadata.namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
+    if (typeof metadata.name !== 'string' || metadata.name === '')
+      throw new TypeError(`${kind}: metadata.name is required`);
+    if (kind === 'ExternalSecret')
+      metadata.namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
     const key = kind === 'ExternalSecret' ? `${String(metadata.namespace)}/${metadata.name}` : metadata.name;
     const previous = this.#collections[kind].objects.get(key);
     metadata.uid = previous === undefined ? `memory-${++this.#uid}` : metadataOf(previous).uid;
     metadata.creationTimestamp =
-      previous === undefined ? new Date(this.now().getTime() + this.#uid).toISOString() : metadataOf(previous).creationTimestamp;
+      previous === undefined
+        ? new Date(this.now().getTime() + this.#uid).toISOString()
+        : metadataOf(previous).creationTimestamp;
     this.#store(kind, key, object);
   }
 
@@ -132,7 +144,8 @@ export class MemoryCluster implements Cluster {
     if (object === undefined) return false;
     collection.objects.delete(key);
     const value = collection.convert(object);
-    if (value !== undefined) for (const watcher of collection.watchers) (watcher as WatchHandlers<typeof value>).remove(value);
+    if (value !== undefined)
+      for (const watcher of collection.watchers) (watcher as WatchHandlers<typeof value>).remove(value);
     return true;
   }
 
@@ -151,7 +164,10 @@ export class MemoryCluster implements Cluster {
   }
 
   /** Makes an operation fail while `fault` returns an error for it; `undefined` lets it through. */
-  injectFault(operation: MemoryOperation, fault: ((detail: string) => ClusterError | undefined) | undefined): void {
+  injectFault(
+    operation: MemoryOperation,
+    fault: ((detail: string) => ClusterError | undefined) | undefined,
+  ): void {
     if (fault === undefined) this.#faults.delete(operation);
     else this.#faults.set(operation, fault);
   }
@@ -168,7 +184,8 @@ export class MemoryCluster implements Cluster {
     const collection = this.#collections[kind];
     collection.objects.set(key, object);
     const value = collection.convert(structuredClone(object));
-    if (value !== undefined) for (const watcher of collection.watchers) (watcher as WatchHandlers<typeof value>).upsert(value);
+    if (value !== undefined)
+      for (const watcher of collection.watchers) (watcher as WatchHandlers<typeof value>).upsert(value);
   }
 
   #watch<T>(collection: Collection<T>, handlers: WatchHandlers<T>): WatchHandle {
@@ -195,12 +212,18 @@ export class MemoryCluster implements Cluster {
 
 function kindOf(object: Json): Kind {
   const { kind, apiVersion } = object;
-  if (kind === EXTERNAL_SECRET_KIND && typeof apiVersion === 'string' && apiVersion.startsWith(`${EXTERNAL_SECRET_GROUP}/`)) {
+  if (
+    kind === EXTERNAL_SECRET_KIND &&
+    typeof apiVersion === 'string' &&
+    apiVersion.startsWith(`${EXTERNAL_SECRET_GROUP}/`)
+  ) {
     return 'ExternalSecret';
   }
   if (kind === 'Namespace' && apiVersion === 'v1') return 'Namespace';
   if (kind === CONFIG_KIND && apiVersion === CONFIG_API_VERSION) return 'Config';
-  throw new TypeError(`unsupported kind ${String(apiVersion)}/${String(kind)}: expected ExternalSecret, Namespace or Config`);
+  throw new TypeError(
+    `unsupported kind ${String(apiVersion)}/${String(kind)}: expected ExternalSecret, Namespace or Config`,
+  );
 }
 
 function metadataOf(object: Json): Json {
@@ -213,5 +236,7 @@ function metadataOf(object: Json): Json {
 
 function stringRecord(value: unknown): Record<string, string> {
   if (typeof value !== 'object' || value === null) return {};
-  return Object.fromEntries(Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'));
+  return Object.fromEntries(
+    Object.entries(value).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+  );
 }

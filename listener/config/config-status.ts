@@ -8,7 +8,12 @@ type Condition = ConfigStatus['conditions'][number];
  * The status conditions of one Config after an apply: Ready (all its paths served), ListenersBound
  * (with host:port and paths), Conflict (paths another Config owns), Invalid (fields in error).
  */
-export function configStatus(result: ConfigResult, report: ApplyReport, generation: number | undefined, now: string): ConfigStatus {
+export function configStatus(
+  result: ConfigResult,
+  report: ApplyReport,
+  generation: number | undefined,
+  now: string,
+): ConfigStatus {
   const condition = (type: string, ok: boolean, reason: string, message: string): Condition => ({
     type,
     status: ok ? 'True' : 'False',
@@ -36,9 +41,30 @@ export function configStatus(result: ConfigResult, report: ApplyReport, generati
   return {
     ...base,
     conditions: [
-      condition('Ready', ready, ready ? 'Serving' : bound ? 'Conflict' : 'BindFailed', ready ? `serving ${listening || 'no paths'}` : [...conflicts.map((c) => `${c.path} on ${c.endpoint} is served for Config ${c.owner}`), ...bindErrors.map((e) => `${e.endpoint}: ${e.error}`)].join('; ')),
-      condition('ListenersBound', bound, bound ? 'Bound' : 'BindFailed', bound ? listening || 'no endpoints' : bindErrors.map((e) => `${e.endpoint}: ${e.error}`).join('; ')),
-      condition('Conflict', conflicts.length > 0, conflicts.length > 0 ? 'PathClaimed' : 'NoConflict', conflicts.map((c) => `${c.path} on ${c.endpoint} is served for Config ${c.owner}`).join('; ') || 'no conflicting paths'),
+      condition(
+        'Ready',
+        ready,
+        ready ? 'Serving' : bound ? 'Conflict' : 'BindFailed',
+        ready
+          ? `serving ${listening || 'no paths'}`
+          : [
+              ...conflicts.map((c) => `${c.path} on ${c.endpoint} is served for Config ${c.owner}`),
+              ...bindErrors.map((e) => `${e.endpoint}: ${e.error}`),
+            ].join('; '),
+      ),
+      condition(
+        'ListenersBound',
+        bound,
+        bound ? 'Bound' : 'BindFailed',
+        bound ? listening || 'no endpoints' : bindErrors.map((e) => `${e.endpoint}: ${e.error}`).join('; '),
+      ),
+      condition(
+        'Conflict',
+        conflicts.length > 0,
+        conflicts.length > 0 ? 'PathClaimed' : 'NoConflict',
+        conflicts.map((c) => `${c.path} on ${c.endpoint} is served for Config ${c.owner}`).join('; ') ||
+          'no conflicting paths',
+      ),
       condition('Invalid', false, 'Valid', result.config.warnings.join('; ') || 'valid'),
     ],
   };
@@ -51,7 +77,9 @@ export function carryTransitionTimes(next: ConfigStatus, previous: ConfigStatus 
     ...next,
     conditions: next.conditions.map((condition) => {
       const before = previous.conditions.find((item) => item.type === condition.type);
-      return before !== undefined && before.status === condition.status ? { ...condition, lastTransitionTime: before.lastTransitionTime } : condition;
+      return before !== undefined && before.status === condition.status
+        ? { ...condition, lastTransitionTime: before.lastTransitionTime }
+        : condition;
     }),
   };
 }

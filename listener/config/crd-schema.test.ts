@@ -31,20 +31,17 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+function step(value: unknown, key: string | number): unknown {
+  if (typeof key === 'number') return Array.isArray(value) ? (value[key] as unknown) : undefined;
+  return isRecord(value) ? value[key] : undefined;
+}
+
 /** Walks into parsed YAML; a missing step fails the test with the path, not a TypeError. */
 function at(value: unknown, ...path: readonly (string | number)[]): unknown {
   let current = value;
-  for (const [index, step] of path.entries()) {
-    const next: unknown =
-      typeof step === 'number'
-        ? Array.isArray(current)
-          ? current[step]
-          : undefined
-        : isRecord(current)
-          ? current[step]
-          : undefined;
-    if (next === undefined) throw new Error(`${CRD_FILE}: nothing at ${path.slice(0, index + 1).join('.')}`);
-    current = next;
+  for (const [index, key] of path.entries()) {
+    current = step(current, key);
+    if (current === undefined) throw new Error(`nothing at ${path.slice(0, index + 1).join('.')}`);
   }
   return current;
 }
@@ -367,6 +364,24 @@ describe('the Config CRD (k8s/crds/config.yaml)', () => {
     expect(at(crdVersion, 'storage')).toBe(true);
     // The listener patches /status (KubeCluster.updateConfigStatus); without the subresource that 404s.
     expect(at(crdVersion, 'subresources', 'status')).toEqual({});
+  });
+
+  it('is structural, and uses only what this test understands', () => {
+    const visit = (schema: unknown, path: string): void => {
+      const node = asSchema(schema, path);
+      const typed = node['type'] !== undefined || node['x-kubernetes-preserve-unknown-fields'] === true;
+      expect(typed, `${path}: no type`).toBe(true);
+      const rules = node['x-kubernetes-validations'];
+      for (const rule of Array.isArray(rules) ? rules : []) {
+        expect(CEL_RULES.has(String(step(rule, 'rule'))), `${path}: ${JSON.stringify(rule)}`).toBe(true);
+      }
+      const properties = node['properties'];
+      if (isRecord(properties))
+        for (const [key, child] of Object.entries(properties)) visit(child, join(path, key));
+      if (node['items'] !== undefined) visit(node['items'], `${path}[]`);
+      if (isRecord(node['additionalProperties'])) visit(node['additionalProperties'], `${path}{}`);
+    };
+    visit(rootSchema, '');
   });
 
   it.each(CONFIG_FILES)('accepts %s, as the listener does', (file) => {

@@ -8,7 +8,10 @@ import { CONFIG_KIND } from './schema.js';
  * Configs from `--config` files and folders. They are read again when a file changes (a mounted
  * ConfigMap updates in place), so Config changes apply live here too.
  */
-export function fileConfigSource(paths: readonly string[], options: { watch: boolean; debounceMs?: number }): ConfigSource {
+export function fileConfigSource(
+  paths: readonly string[],
+  options: { watch: boolean; debounceMs?: number },
+): ConfigSource {
   return {
     kind: 'files',
     start(onChange) {
@@ -22,7 +25,9 @@ export function fileConfigSource(paths: readonly string[], options: { watch: boo
         for (const { file, manifest } of manifests) {
           const kind = (manifest as { kind?: unknown }).kind;
           if (kind !== CONFIG_KIND) {
-            issues.push(`${file}: skipped a ${typeof kind === 'string' ? kind : 'manifest without kind'}; only Config manifests are read`);
+            issues.push(
+              `${file}: skipped a ${typeof kind === 'string' ? kind : 'manifest without kind'}; only Config manifests are read`,
+            );
             continue;
           }
           const name = (manifest as { metadata?: { name?: unknown } }).metadata?.name;

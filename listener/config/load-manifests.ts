@@ -57,7 +57,8 @@ async function expand(paths: readonly string[], problems: string[]): Promise<str
       }
       const entries = await readdir(path, { withFileTypes: true });
       for (const entry of entries.sort((a, b) => a.name.localeCompare(b.name))) {
-        if (entry.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name))) files.push(join(path, entry.name));
+        if (entry.isFile() && MANIFEST_EXTENSIONS.has(extname(entry.name)))
+          files.push(join(path, entry.name));
       }
     } catch (error) {
       problems.push(`${path}: ${error instanceof Error ? error.message : String(error)}`);

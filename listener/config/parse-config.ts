@@ -74,9 +74,12 @@ export function parseConfig(manifest: unknown): ConfigResult {
   });
 
   if (errors.length > 0) return { ok: false, name, errors };
-  if (sources.length === 0) warnings.push(`spec.notificationSources: no ${AZURE_EVENT_GRID} source; nothing to serve`);
+  if (sources.length === 0)
+    warnings.push(`spec.notificationSources: no ${AZURE_EVENT_GRID} source; nothing to serve`);
   if (destinations.length === 0) {
-    warnings.push(`spec.destinationsToWatch: no ${EXTERNAL_SECRET} destination; events will annotate nothing`);
+    warnings.push(
+      `spec.destinationsToWatch: no ${EXTERNAL_SECRET} destination; events will annotate nothing`,
+    );
   }
   return {
     ok: true,

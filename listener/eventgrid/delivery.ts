@@ -29,7 +29,8 @@ export type ParsedDelivery =
   | { readonly kind: 'validation'; readonly event: SubscriptionValidationEvent }
   | { readonly kind: 'events'; readonly schema: EventSchema; readonly events: readonly InboundEvent[] };
 
-export type ParseResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
+export type ParseResult<T> =
+  { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: string };
 
 /** The media type without parameters, lower-cased. */
 export function mediaType(contentType: string | undefined): string {

@@ -18,7 +18,14 @@ export type KeyVaultEventType = (typeof KeyVaultEventType)[keyof typeof KeyVault
 
 /** Unix seconds as Azure sends them: a number, sometimes a numeric string, or null. */
 const unixSecondsSchema = z
-  .union([z.number().finite(), z.string().trim().regex(/^-?\d+(\.\d+)?$/, 'must be numeric'), z.null()])
+  .union([
+    z.number(),
+    z
+      .string()
+      .trim()
+      .regex(/^-?\d+(\.\d+)?$/, 'must be numeric'),
+    z.null(),
+  ])
   .optional()
   .transform((value) => (value === undefined || value === null ? null : Number(value)));
 

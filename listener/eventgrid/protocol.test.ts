@@ -36,7 +36,9 @@ describe('fixtures are valid Azure-shaped payloads', () => {
   });
 
   it('CloudEvents fixtures parse', () => {
-    expect(cloudEventSchema.safeParse(jsonFixture('events/cloudevents/secret-new-version.json')).success).toBe(true);
+    expect(
+      cloudEventSchema.safeParse(jsonFixture('events/cloudevents/secret-new-version.json')).success,
+    ).toBe(true);
     for (const event of jsonFixture('events/cloudevents/batch.json') as unknown[]) {
       expect(cloudEventSchema.safeParse(event).success).toBe(true);
     }
@@ -45,7 +47,12 @@ describe('fixtures are valid Azure-shaped payloads', () => {
 
 describe('Key Vault data on the wire', () => {
   it('reads names case-insensitively and trimmed, NBF/EXP as numbers, numeric strings or null', () => {
-    const data = keyVaultDataSchema.parse({ ' ObjectName ': 'db', nbf: '1764583200', EXP: null, VAULTNAME: 'kv' });
+    const data = keyVaultDataSchema.parse({
+      ' ObjectName ': 'db',
+      nbf: '1764583200',
+      EXP: null,
+      VAULTNAME: 'kv',
+    });
     expect(data).toEqual({ objectName: 'db', vaultName: 'kv', nbf: 1764583200, exp: null });
   });
 
@@ -56,7 +63,9 @@ describe('Key Vault data on the wire', () => {
   });
 
   it('ignores __proto__ and unknown keys', () => {
-    const data = keyVaultDataSchema.parse(JSON.parse('{"__proto__": {"polluted": 1}, "Id": "https://kv.vault.azure.net/secrets/a/1"}'));
+    const data = keyVaultDataSchema.parse(
+      JSON.parse('{"__proto__": {"polluted": 1}, "Id": "https://kv.vault.azure.net/secrets/a/1"}'),
+    );
     expect(Object.getPrototypeOf(data)).toBe(Object.prototype);
     expect(({} as { polluted?: number }).polluted).toBeUndefined();
     expect(data.id).toBe('https://kv.vault.azure.net/secrets/a/1');
@@ -65,36 +74,66 @@ describe('Key Vault data on the wire', () => {
 
 describe('which object an event names', () => {
   it.each([
-    ['https://kv-prod.vault.azure.net/secrets/db-password/abc', { vault: 'kv-prod', collection: 'secrets', name: 'db-password', version: 'abc' }],
-    ['https://kv.vault.azure.cn/secrets/s1', { vault: 'kv', collection: 'secrets', name: 's1', version: undefined }],
-    ['https://kv.vault.usgovcloudapi.net/keys/k/1', { vault: 'kv', collection: 'keys', name: 'k', version: '1' }],
+    [
+      'https://kv-prod.vault.azure.net/secrets/db-password/abc',
+      { vault: 'kv-prod', collection: 'secrets', name: 'db-password', version: 'abc' },
+    ],
+    [
+      'https://kv.vault.azure.cn/secrets/s1',
+      { vault: 'kv', collection: 'secrets', name: 's1', version: undefined },
+    ],
+    [
+      'https://kv.vault.usgovcloudapi.net/keys/k/1',
+      { vault: 'kv', collection: 'keys', name: 'k', version: '1' },
+    ],
   ])('parses %s', (id, expected) => {
     expect(parseKeyVaultObjectId(id)).toMatchObject(expected);
   });
 
-  it.each(['http://kv.vault.azure.net/secrets/a', 'https://kv.vault.azure.net/blobs/a', 'https://kv.vault.azure.net/secrets/a/b/c', 'not a url'])(
-    'refuses %s',
-    (id) => {
-      expect(parseKeyVaultObjectId(id)).toBeUndefined();
-    },
-  );
+  it.each([
+    'http://kv.vault.azure.net/secrets/a',
+    'https://kv.vault.azure.net/blobs/a',
+    'https://kv.vault.azure.net/secrets/a/b/c',
+    'not a url',
+  ])('refuses %s', (id) => {
+    expect(parseKeyVaultObjectId(id)).toBeUndefined();
+  });
 
   it('prefers data.Id, then ObjectName, then the subject', () => {
     const base = { nbf: null, exp: null };
-    expect(identifyKeyVaultObject('x', { ...base, id: 'https://kv.vault.azure.net/secrets/from-id/1', objectName: 'from-name' })?.name).toBe('from-id');
-    expect(identifyKeyVaultObject('from-subject', { ...base, objectName: 'from-name' })?.name).toBe('from-name');
+    expect(
+      identifyKeyVaultObject('x', {
+        ...base,
+        id: 'https://kv.vault.azure.net/secrets/from-id/1',
+        objectName: 'from-name',
+      })?.name,
+    ).toBe('from-id');
+    expect(identifyKeyVaultObject('from-subject', { ...base, objectName: 'from-name' })?.name).toBe(
+      'from-name',
+    );
     expect(identifyKeyVaultObject('from-subject', base)?.name).toBe('from-subject');
-    expect(identifyKeyVaultObject('/subscriptions/x/providers/Microsoft.KeyVault/vaults/kv', base)).toBeUndefined();
+    expect(
+      identifyKeyVaultObject('/subscriptions/x/providers/Microsoft.KeyVault/vaults/kv', base),
+    ).toBeUndefined();
   });
 });
 
 describe('parsers never throw, whatever arrives', () => {
   it('parseDelivery returns a result for any JSON value and content type', () => {
     fc.assert(
-      fc.property(fc.jsonValue(), fc.constantFrom(undefined, 'application/json', 'application/cloudevents+json', 'application/cloudevents-batch+json'), (body, type) => {
-        const result = parseDelivery(body, type);
-        expect(typeof result.ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.jsonValue(),
+        fc.constantFrom(
+          undefined,
+          'application/json',
+          'application/cloudevents+json',
+          'application/cloudevents-batch+json',
+        ),
+        (body, type) => {
+          const result = parseDelivery(body, type);
+          expect(typeof result.ok).toBe('boolean');
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -102,7 +141,10 @@ describe('parsers never throw, whatever arrives', () => {
   it('parseKeyVaultEvent returns a result for any data and subject', () => {
     fc.assert(
       fc.property(fc.jsonValue(), fc.string(), (data, subject) => {
-        const result = parseKeyVaultEvent({ schema: 'eventgrid', id: '1', type: 't', subject, time: undefined, source: undefined, data }, 'events[0]');
+        const result = parseKeyVaultEvent(
+          { schema: 'eventgrid', id: '1', type: 't', subject, time: undefined, source: undefined, data },
+          'events[0]',
+        );
         if (result.ok) expect(result.value.name.length).toBeGreaterThan(0);
       }),
       { numRuns: 500 },
@@ -111,9 +153,15 @@ describe('parsers never throw, whatever arrives', () => {
 
   it('an Id built from any valid name round-trips', () => {
     fc.assert(
-      fc.property(fc.stringMatching(/^[0-9A-Za-z-]{1,127}$/), fc.stringMatching(/^[a-z][a-z0-9-]{2,23}$/), (name, vault) => {
-        expect(parseKeyVaultObjectId(`https://${vault}.vault.azure.net/secrets/${name}/0123`)).toMatchObject({ vault, name, version: '0123' });
-      }),
+      fc.property(
+        fc.stringMatching(/^[0-9A-Za-z-]{1,127}$/),
+        fc.stringMatching(/^[a-z][a-z0-9-]{2,23}$/),
+        (name, vault) => {
+          expect(
+            parseKeyVaultObjectId(`https://${vault}.vault.azure.net/secrets/${name}/0123`),
+          ).toMatchObject({ vault, name, version: '0123' });
+        },
+      ),
     );
   });
 });

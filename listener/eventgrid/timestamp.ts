@@ -7,7 +7,7 @@ const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})
 export const timestampSchema = z
   .string()
   .refine((value) => RFC3339.test(value) && !Number.isNaN(Date.parse(value)), {
-    message: 'must be an RFC 3339 timestamp',
+    error: 'must be an RFC 3339 timestamp',
   });
 
 /** Normalises a wire timestamp to RFC 3339 UTC with millisecond precision. */

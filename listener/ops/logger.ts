@@ -9,9 +9,18 @@ export function createLogger(options: { level: LevelWithSilent; pretty: boolean 
     level: options.level,
     base: { service: 'eventgrid-reloader' },
     redact: {
-      paths: ['req.headers.authorization', 'req.headers["aeg-sas-key"]', 'req.headers["aeg-sas-token"]', 'headers.authorization', 'token', 'req.query'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers["aeg-sas-key"]',
+        'req.headers["aeg-sas-token"]',
+        'headers.authorization',
+        'token',
+        'req.query',
+      ],
       censor: '[redacted]',
     },
-    ...(options.pretty ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l' } } } : {}),
+    ...(options.pretty
+      ? { transport: { target: 'pino-pretty', options: { colorize: true, translateTime: 'HH:MM:ss.l' } } }
+      : {}),
   });
 }

@@ -62,7 +62,10 @@ export class Annotator {
   }
 
   async annotate(tasks: readonly AnnotationTask[]): Promise<AnnotationOutcome> {
-    if (tasks.length > 0 && this.#patches.pendingCount + tasks.length > this.options.maxQueued + this.options.concurrency) {
+    if (
+      tasks.length > 0 &&
+      this.#patches.pendingCount + tasks.length > this.options.maxQueued + this.options.concurrency
+    ) {
       throw new SaturatedError(`${this.load} patches already queued toward the Kubernetes API`);
     }
     const results = await Promise.all(tasks.map((task) => this.#patches(() => this.#annotateOne(task))));
@@ -82,25 +85,44 @@ export class Annotator {
     try {
       await cluster.annotateExternalSecret(secret, rotationAnnotations(rotation));
     } catch (error) {
-      const failure = error instanceof ClusterError ? error : new ClusterError('UNAVAILABLE', String(error), undefined, { cause: error });
+      const failure =
+        error instanceof ClusterError
+          ? error
+          : new ClusterError('UNAVAILABLE', String(error), undefined, { cause: error });
       metrics.kubernetesErrors.inc({ operation: 'patch', code: failure.code });
       if (failure.code === 'NOT_FOUND') {
         metrics.annotations.inc({ outcome: 'gone' });
         return 'gone';
       }
       metrics.annotations.inc({ outcome: 'failed' });
-      log.warn({ externalSecret: refKey(secret), code: failure.code, err: failure.message }, 'annotation failed');
+      log.warn(
+        { externalSecret: refKey(secret), code: failure.code, err: failure.message },
+        'annotation failed',
+      );
       return failure;
     }
     metrics.annotations.inc({ outcome: 'stored' });
     const ignoredBecause = annotationIgnoredBecause(secret);
     const secretName = rotation.vault === undefined ? rotation.name : `${rotation.vault}/${rotation.name}`;
     log.info({ externalSecret: refKey(secret), secret: secretName, version: rotation.version }, 'annotated');
-    this.#record(secret, 'Normal', 'SecretRotated', `Key Vault secret ${secretName} has a new version${rotation.version === undefined ? '' : ` ${rotation.version}`} (event ${rotation.eventId}); annotated so ESO re-syncs`);
+    this.#record(
+      secret,
+      'Normal',
+      'SecretRotated',
+      `Key Vault secret ${secretName} has a new version${rotation.version === undefined ? '' : ` ${rotation.version}`} (event ${rotation.eventId}); annotated so ESO re-syncs`,
+    );
     if (ignoredBecause !== undefined) {
       metrics.ignoredAnnotations.inc();
-      log.warn({ externalSecret: refKey(secret), reason: ignoredBecause }, 'ESO will ignore the rotation annotation');
-      this.#record(secret, 'Warning', 'RotationIgnored', `${ignoredBecause}: ESO will not re-sync on the rotation of ${secretName}`);
+      log.warn(
+        { externalSecret: refKey(secret), reason: ignoredBecause },
+        'ESO will ignore the rotation annotation',
+      );
+      this.#record(
+        secret,
+        'Warning',
+        'RotationIgnored',
+        `${ignoredBecause}: ESO will not re-sync on the rotation of ${secretName}`,
+      );
     }
     return 'stored';
   }

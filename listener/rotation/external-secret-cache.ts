@@ -47,7 +47,8 @@ export class ExternalSecretCache implements WatchHandlers<ExternalSecret> {
     if (references.patterns.length > 0) this.#withPatterns.set(key, references.patterns);
     const wasInvalid = new Set(previous?.references.invalidPatterns.map((invalid) => invalid.pattern));
     for (const invalid of references.invalidPatterns) {
-      if (!wasInvalid.has(invalid.pattern)) this.observer?.invalidPattern(secret, invalid.pattern, invalid.reason);
+      if (!wasInvalid.has(invalid.pattern))
+        this.observer?.invalidPattern(secret, invalid.pattern, invalid.reason);
     }
   }
 

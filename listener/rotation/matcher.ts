@@ -11,7 +11,10 @@ export function destinationSelects(
   namespaceLabels: (name: string) => Readonly<Record<string, string>>,
 ): boolean {
   if (destination.names !== undefined && !destination.names.includes(secret.name)) return false;
-  if (destination.labelSelectors !== undefined && !selectorMatches(destination.labelSelectors, secret.labels)) {
+  if (
+    destination.labelSelectors !== undefined &&
+    !selectorMatches(destination.labelSelectors, secret.labels)
+  ) {
     return false;
   }
   const selectors = destination.namespaceSelectors;
@@ -32,5 +35,7 @@ export function matchExternalSecrets(
   const labelsOf = (name: string): Readonly<Record<string, string>> => namespaces.labelsOf(name);
   return externalSecrets
     .readersOf(secretName)
-    .filter((secret) => destinations.some((destination) => destinationSelects(destination, secret, labelsOf)));
+    .filter((secret) =>
+      destinations.some((destination) => destinationSelects(destination, secret, labelsOf)),
+    );
 }

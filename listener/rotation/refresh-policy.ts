@@ -12,7 +12,11 @@ export function annotationIgnoredBecause(secret: ExternalSecret): string | undef
   const policy = secret.spec.refreshPolicy;
   if (policy === 'CreatedOnce') return 'spec.refreshPolicy is CreatedOnce';
   const interval = secret.spec.refreshInterval?.trim();
-  if ((policy === undefined || policy === 'Periodic') && interval !== undefined && ZERO_DURATION.test(interval)) {
+  if (
+    (policy === undefined || policy === 'Periodic') &&
+    interval !== undefined &&
+    ZERO_DURATION.test(interval)
+  ) {
     return `spec.refreshInterval is ${interval} with the Periodic refresh policy`;
   }
   return undefined;

@@ -7,7 +7,12 @@ import { destinationSelects } from './matcher.js';
 import { annotationIgnoredBecause } from './refresh-policy.js';
 import { secretNameFromKey, secretReferences } from './secret-references.js';
 
-function es(namespace: string, name: string, spec: unknown, labels: Record<string, string> = {}): ExternalSecret {
+function es(
+  namespace: string,
+  name: string,
+  spec: unknown,
+  labels: Record<string, string> = {},
+): ExternalSecret {
   const secret = toExternalSecret({ metadata: { namespace, name, labels }, spec });
   if (secret === undefined) throw new Error('bad fixture');
   return secret;
@@ -27,12 +32,20 @@ describe('ESO Azure key forms', () => {
   });
 
   it('ignores references pinned to a version', () => {
-    const refs = secretReferences({ data: [{ remoteRef: { key: 'a', version: 'v1' } }, { remoteRef: { key: 'b' } }] });
+    const refs = secretReferences({
+      data: [{ remoteRef: { key: 'a', version: 'v1' } }, { remoteRef: { key: 'b' } }],
+    });
     expect([...refs.names]).toEqual(['b']);
   });
 
   it('compiles find.name.regexp as RE2 and reports invalid patterns', () => {
-    const refs = secretReferences({ dataFrom: [{ find: { name: { regexp: '^db-' } } }, { find: { name: { regexp: '(a' } } }, { find: { name: { regexp: '(a)\\1' } } }] });
+    const refs = secretReferences({
+      dataFrom: [
+        { find: { name: { regexp: '^db-' } } },
+        { find: { name: { regexp: '(a' } } },
+        { find: { name: { regexp: '(a)\\1' } } },
+      ],
+    });
     expect(refs.patterns).toHaveLength(1);
     expect(refs.invalidPatterns.map((invalid) => invalid.pattern)).toEqual(['(a', '(a)\\1']);
   });
@@ -45,7 +58,12 @@ describe('ExternalSecretCache index', () => {
     cache.upsert(es('a', 'extract', { dataFrom: [{ extract: { key: 'secret/db-password' } }] }));
     cache.upsert(es('a', 'regexp', { dataFrom: [{ find: { name: { regexp: 'pass' } } }] }));
     cache.upsert(es('a', 'other', { data: [{ remoteRef: { key: 'other' } }] }));
-    expect(cache.readersOf('db-password').map((secret) => secret.name).sort()).toEqual(['exact', 'extract', 'regexp']);
+    expect(
+      cache
+        .readersOf('db-password')
+        .map((secret) => secret.name)
+        .sort(),
+    ).toEqual(['exact', 'extract', 'regexp']);
   });
 
   it('re-indexes on update and forgets on delete', () => {
@@ -83,13 +101,21 @@ describe('label selectors', () => {
     [{ matchExpressions: [{ key: 'missing', operator: 'NotIn' as const, values: ['x'] }] }, true],
     [{ matchExpressions: [{ key: 'app', operator: 'Exists' as const }] }, true],
     [{ matchExpressions: [{ key: 'app', operator: 'DoesNotExist' as const }] }, false],
-    [{ matchLabels: { app: 'my-app' }, matchExpressions: [{ key: 'tier', operator: 'In' as const, values: ['web'] }] }, false],
+    [
+      {
+        matchLabels: { app: 'my-app' },
+        matchExpressions: [{ key: 'tier', operator: 'In' as const, values: ['web'] }],
+      },
+      false,
+    ],
   ])('%j → %s', (selector, expected) => {
     expect(selectorMatches(selector, labels)).toBe(expected);
   });
 
   it('does not read inherited properties as labels', () => {
-    expect(selectorMatches({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, {})).toBe(false);
+    expect(selectorMatches({ matchExpressions: [{ key: 'constructor', operator: 'Exists' }] }, {})).toBe(
+      false,
+    );
   });
 });
 
@@ -101,8 +127,23 @@ describe('destinations', () => {
     expect(destinationSelects({}, secret, ns)).toBe(true);
     expect(destinationSelects({ names: ['db'] }, secret, ns)).toBe(true);
     expect(destinationSelects({ names: ['other'] }, secret, ns)).toBe(false);
-    expect(destinationSelects({ namespaceSelectors: [{ matchLabels: { x: 'y' } }, { matchLabels: { reloader: 'enabled' } }] }, secret, ns)).toBe(true);
-    expect(destinationSelects({ namespaceSelectors: [{ matchLabels: { reloader: 'enabled' } }], labelSelectors: { matchLabels: { app: 'else' } } }, secret, ns)).toBe(false);
+    expect(
+      destinationSelects(
+        { namespaceSelectors: [{ matchLabels: { x: 'y' } }, { matchLabels: { reloader: 'enabled' } }] },
+        secret,
+        ns,
+      ),
+    ).toBe(true);
+    expect(
+      destinationSelects(
+        {
+          namespaceSelectors: [{ matchLabels: { reloader: 'enabled' } }],
+          labelSelectors: { matchLabels: { app: 'else' } },
+        },
+        secret,
+        ns,
+      ),
+    ).toBe(false);
   });
 
   it('a matcher never selects an ExternalSecret that reads nothing of the rotated name (property)', () => {

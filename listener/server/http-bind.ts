@@ -24,7 +24,10 @@ export function createHttpBind(timeouts: HttpTimeouts): Bind {
       server.listen({ host, port }, () => {
         server.off('error', reject);
         const address = server.address();
-        const shown = typeof address === 'object' && address !== null ? `${address.address}:${address.port}` : `${host}:${port}`;
+        const shown =
+          typeof address === 'object' && address !== null
+            ? `${address.address}:${address.port}`
+            : `${host}:${port}`;
         resolve({
           address: shown,
           close: (graceMs) =>

@@ -36,7 +36,10 @@ export interface RoutePlan {
  * after restarts), so a new Config can never take a working path away. The other claim is a conflict.
  */
 export function planRoutes(configs: readonly ReloaderConfig[]): RoutePlan {
-  const endpoints = new Map<string, { host: string; port: number; routes: Map<string, RouteTarget>; configs: Set<string> }>();
+  const endpoints = new Map<
+    string,
+    { host: string; port: number; routes: Map<string, RouteTarget>; configs: Set<string> }
+  >();
   const conflicts: RouteConflict[] = [];
   const ordered = [...configs].sort(olderFirst);
   for (const config of ordered) {
@@ -51,7 +54,11 @@ export function planRoutes(configs: readonly ReloaderConfig[]): RoutePlan {
         const path = `/${subscription}`;
         const owner = endpoint.routes.get(path);
         if (owner === undefined) {
-          endpoint.routes.set(path, { subscription, configName: config.name, destinations: config.destinations });
+          endpoint.routes.set(path, {
+            subscription,
+            configName: config.name,
+            destinations: config.destinations,
+          });
           endpoint.configs.add(config.name);
         } else if (owner.configName !== config.name) {
           conflicts.push({ endpoint: key, path, owner: owner.configName, claimant: config.name });

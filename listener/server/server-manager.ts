@@ -26,10 +26,17 @@ interface Running {
 
 /** What one apply achieved, per Config, for logs and the Config status. */
 export interface ApplyReport {
-  readonly served: ReadonlyMap<string, readonly { readonly endpoint: string; readonly paths: readonly string[] }[]>;
+  readonly served: ReadonlyMap<
+    string,
+    readonly { readonly endpoint: string; readonly paths: readonly string[] }[]
+  >;
   readonly conflicts: readonly RouteConflict[];
   /** Endpoints that could not be bound, with the Configs that wanted them. */
-  readonly bindErrors: readonly { readonly endpoint: string; readonly configs: readonly string[]; readonly error: string }[];
+  readonly bindErrors: readonly {
+    readonly endpoint: string;
+    readonly configs: readonly string[];
+    readonly error: string;
+  }[];
 }
 
 /**
@@ -73,7 +80,10 @@ export class ServerManager {
     this.#wanted = plan.endpoints.size;
     metrics.routeConflicts.set(plan.conflicts.length);
     for (const conflict of plan.conflicts) {
-      logger.error(conflict, `path ${conflict.path} on ${conflict.endpoint} is already served for Config ${conflict.owner}; Config ${conflict.claimant}'s claim is not served`);
+      logger.error(
+        conflict,
+        `path ${conflict.path} on ${conflict.endpoint} is already served for Config ${conflict.owner}; Config ${conflict.claimant}'s claim is not served`,
+      );
     }
 
     for (const key of [...this.#running.keys()]) {
@@ -90,7 +100,10 @@ export class ServerManager {
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           bindErrors.push({ endpoint: key, configs: endpoint.configs, error: message });
-          logger.error({ endpoint: key, configs: endpoint.configs, err: message }, 'could not bind the webhook server');
+          logger.error(
+            { endpoint: key, configs: endpoint.configs, err: message },
+            'could not bind the webhook server',
+          );
           continue;
         }
       }
@@ -110,7 +123,9 @@ export class ServerManager {
     const entry: { current: FastifyInstance | undefined } = { current: undefined };
     const server = await this.options.bind(host, port, (request, response) => {
       if (entry.current === undefined) {
-        response.writeHead(503, { 'content-type': 'application/json' }).end('{"code":"NOT_READY","message":"starting"}');
+        response
+          .writeHead(503, { 'content-type': 'application/json' })
+          .end('{"code":"NOT_READY","message":"starting"}');
         return;
       }
       entry.current.routing(request, response);

@@ -8,9 +8,15 @@ export interface ContractWorld {
   readonly cluster: Cluster;
   /** A namespace of its own for this test, created with these labels. */
   readonly namespace: string;
-  createExternalSecret(name: string, spec: Record<string, unknown>, annotations?: Record<string, string>): Promise<void>;
+  createExternalSecret(
+    name: string,
+    spec: Record<string, unknown>,
+    annotations?: Record<string, string>,
+  ): Promise<void>;
   deleteExternalSecret(name: string): Promise<void>;
-  readExternalSecret(name: string): Promise<{ annotations: Record<string, string>; resourceVersion: string } | undefined>;
+  readExternalSecret(
+    name: string,
+  ): Promise<{ annotations: Record<string, string>; resourceVersion: string } | undefined>;
   labelNamespace(labels: Record<string, string>): Promise<void>;
   createConfig(name: string): Promise<void>;
   readConfigStatus(name: string): Promise<unknown>;
@@ -36,7 +42,11 @@ class Recorder<T> implements WatchHandlers<T> {
   }
 }
 
-async function eventually(check: () => boolean | Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
+async function eventually(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -44,7 +54,11 @@ async function eventually(check: () => boolean | Promise<boolean>, what: string,
   }
 }
 
-const spec = (key: string) => ({ secretStoreRef: { name: 'kv', kind: 'ClusterSecretStore' }, target: { name: 't' }, data: [{ secretKey: 'k', remoteRef: { key } }] });
+const spec = (key: string) => ({
+  secretStoreRef: { name: 'kv', kind: 'ClusterSecretStore' },
+  target: { name: 't' },
+  data: [{ secretKey: 'k', remoteRef: { key } }],
+});
 
 /**
  * The behaviour every Cluster must show. It runs against MemoryCluster in unit tests and against
@@ -74,20 +88,34 @@ export function describeClusterContract(name: string, makeWorld: () => Promise<C
       await world.createExternalSecret('after', spec('b'));
       await eventually(() => mine().some((entry) => entry.value.name === 'after'), 'the new ExternalSecret');
       await world.deleteExternalSecret('before');
-      await eventually(() => mine().some((entry) => entry.op === 'remove' && entry.value.name === 'before'), 'the deletion');
+      await eventually(
+        () => mine().some((entry) => entry.op === 'remove' && entry.value.name === 'before'),
+        'the deletion',
+      );
     });
 
     it('merges annotations, keeps the others, and changes nothing when they are already set', async () => {
       await world.createExternalSecret('target', spec('a'), { 'team/owner': 'a' });
-      await world.cluster.annotateExternalSecret({ namespace: world.namespace, name: 'target' }, { 'reloader/last-rotated': '2026-12-01T10:00:00.000Z' });
+      await world.cluster.annotateExternalSecret(
+        { namespace: world.namespace, name: 'target' },
+        { 'reloader/last-rotated': '2026-12-01T10:00:00.000Z' },
+      );
       const first = await world.readExternalSecret('target');
-      expect(first?.annotations).toMatchObject({ 'team/owner': 'a', 'reloader/last-rotated': '2026-12-01T10:00:00.000Z' });
-      await world.cluster.annotateExternalSecret({ namespace: world.namespace, name: 'target' }, { 'reloader/last-rotated': '2026-12-01T10:00:00.000Z' });
+      expect(first?.annotations).toMatchObject({
+        'team/owner': 'a',
+        'reloader/last-rotated': '2026-12-01T10:00:00.000Z',
+      });
+      await world.cluster.annotateExternalSecret(
+        { namespace: world.namespace, name: 'target' },
+        { 'reloader/last-rotated': '2026-12-01T10:00:00.000Z' },
+      );
       expect((await world.readExternalSecret('target'))?.resourceVersion).toBe(first?.resourceVersion);
     });
 
     it('reports a missing ExternalSecret as NOT_FOUND', async () => {
-      const error = await world.cluster.annotateExternalSecret({ namespace: world.namespace, name: 'missing' }, { a: 'b' }).catch((e: unknown) => e);
+      const error = await world.cluster
+        .annotateExternalSecret({ namespace: world.namespace, name: 'missing' }, { a: 'b' })
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ClusterError);
       expect((error as ClusterError).code).toBe('NOT_FOUND');
     });
@@ -97,7 +125,13 @@ export function describeClusterContract(name: string, makeWorld: () => Promise<C
       handles.push(world.cluster.watchNamespaces(recorder));
       await eventually(() => recorder.syncs > 0, 'synced');
       await world.labelNamespace({ reloader: 'enabled' });
-      await eventually(() => recorder.seen.some((entry) => entry.value.name === world.namespace && entry.value.labels['reloader'] === 'enabled'), 'the label');
+      await eventually(
+        () =>
+          recorder.seen.some(
+            (entry) => entry.value.name === world.namespace && entry.value.labels['reloader'] === 'enabled',
+          ),
+        'the label',
+      );
     });
 
     it('watches Configs and writes their status', async () => {
@@ -107,17 +141,36 @@ export function describeClusterContract(name: string, makeWorld: () => Promise<C
       const configName = `${world.namespace}-config`;
       await world.createConfig(configName);
       await eventually(() => recorder.seen.some((entry) => entry.value.name === configName), 'the Config');
-      const status = { observedGeneration: 1, conditions: [{ type: 'Ready', status: 'True' as const, reason: 'Serving', message: 'ok', lastTransitionTime: '2026-12-01T10:00:00Z' }] };
+      const status = {
+        observedGeneration: 1,
+        conditions: [
+          {
+            type: 'Ready',
+            status: 'True' as const,
+            reason: 'Serving',
+            message: 'ok',
+            lastTransitionTime: '2026-12-01T10:00:00Z',
+          },
+        ],
+      };
       await world.cluster.updateConfigStatus(configName, status);
       expect(await world.readConfigStatus(configName)).toMatchObject(status);
-      const missing = await world.cluster.updateConfigStatus(`${configName}-missing`, status).catch((e: unknown) => e);
+      const missing = await world.cluster
+        .updateConfigStatus(`${configName}-missing`, status)
+        .catch((e: unknown) => e);
       expect((missing as ClusterError).code).toBe('NOT_FOUND');
     });
 
     it('records Events on an ExternalSecret', async () => {
       await world.createExternalSecret('evented', spec('a'));
       await world.cluster.recordEvent({
-        regarding: { namespace: world.namespace, name: 'evented', uid: '', kind: 'ExternalSecret', apiVersion: 'external-secrets.io/v1' },
+        regarding: {
+          namespace: world.namespace,
+          name: 'evented',
+          uid: '',
+          kind: 'ExternalSecret',
+          apiVersion: 'external-secrets.io/v1',
+        },
         type: 'Normal',
         reason: 'SecretRotated',
         message: 'test',

@@ -10,5 +10,7 @@ export function jsonFixture(path: string): unknown {
 }
 
 export function yamlFixture(path: string): unknown[] {
-  return parseAllDocuments(readFileSync(`${FIXTURES}${path}`, 'utf8')).map((document) => document.toJS() as unknown);
+  return parseAllDocuments(readFileSync(`${FIXTURES}${path}`, 'utf8')).map(
+    (document) => document.toJS() as unknown,
+  );
 }

@@ -44,7 +44,10 @@ export function flush(): Promise<void> {
 export async function createHarness(options: HarnessOptions = {}): Promise<Harness> {
   const cluster = new MemoryCluster(() => new Date('2026-12-01T12:00:00Z'));
   if (options.seed !== false) {
-    for (const manifest of [...yamlFixture('cluster/namespaces.yaml'), ...yamlFixture('cluster/external-secrets.yaml')]) {
+    for (const manifest of [
+      ...yamlFixture('cluster/namespaces.yaml'),
+      ...yamlFixture('cluster/external-secrets.yaml'),
+    ]) {
       cluster.apply(manifest);
     }
   }
@@ -58,7 +61,13 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   const deps: WebhookDeps = {
     externalSecrets,
     namespaces,
-    annotator: new Annotator({ cluster, metrics, log, concurrency: options.concurrency ?? 4, maxQueued: options.maxQueued ?? 100 }),
+    annotator: new Annotator({
+      cluster,
+      metrics,
+      log,
+      concurrency: options.concurrency ?? 4,
+      maxQueued: options.maxQueued ?? 100,
+    }),
     metrics,
     fetchValidationUrl:
       options.fetchValidationUrl ??
@@ -74,7 +83,9 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   };
   const config = parseConfig(yamlFixture('configs/keyvault-rotation.yaml')[0]);
   if (!config.ok) throw new Error(config.errors.join('; '));
-  const routes: RouteTarget[] = [{ subscription: SUBSCRIPTION, configName: config.config.name, destinations: config.config.destinations }];
+  const routes: RouteTarget[] = [
+    { subscription: SUBSCRIPTION, configName: config.config.name, destinations: config.config.destinations },
+  ];
   const app = await buildWebhookApp(deps, routes, { logger: log, bodyLimit: options.bodyLimit ?? 1_048_576 });
   return {
     cluster,
@@ -97,7 +108,8 @@ export function annotationsOf(cluster: MemoryCluster, key: string): Record<strin
 }
 
 export function resourceVersionOf(cluster: MemoryCluster, key: string): string | undefined {
-  return (cluster.get('ExternalSecret', key)?.metadata as { resourceVersion?: string } | undefined)?.resourceVersion;
+  return (cluster.get('ExternalSecret', key)?.metadata as { resourceVersion?: string } | undefined)
+    ?.resourceVersion;
 }
 
 /** Keys of the ExternalSecrets the fixtures mark `reloader.dev-kit/expect: annotated|untouched`. */
@@ -105,7 +117,9 @@ export function expectedFromFixtures(): { annotated: string[]; untouched: string
   const annotated: string[] = [];
   const untouched: string[] = [];
   for (const manifest of yamlFixture('cluster/external-secrets.yaml')) {
-    const metadata = (manifest as { metadata: { name: string; namespace: string; annotations?: Record<string, string> } }).metadata;
+    const metadata = (
+      manifest as { metadata: { name: string; namespace: string; annotations?: Record<string, string> } }
+    ).metadata;
     const key = `${metadata.namespace}/${metadata.name}`;
     if (metadata.annotations?.['reloader.dev-kit/expect'] === 'annotated') annotated.push(key);
     else untouched.push(key);

@@ -36,7 +36,10 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * One Event Grid subscription's path. Registered once per subscription in a plain loop; everything it
  * needs arrives as plugin options, so each path is a self-contained unit that tests can build alone.
  */
-export function subscriptionRoute(app: FastifyInstance, { deps, target }: SubscriptionRouteOptions): Promise<void> {
+export function subscriptionRoute(
+  app: FastifyInstance,
+  { deps, target }: SubscriptionRouteOptions,
+): Promise<void> {
   const path = `/${target.subscription}`;
   const labels = { subscription: target.subscription };
 
@@ -46,7 +49,10 @@ export function subscriptionRoute(app: FastifyInstance, { deps, target }: Subscr
     try {
       const claimed = header(request, AEG_SUBSCRIPTION_NAME);
       if (claimed !== undefined && claimed.toLowerCase() !== target.subscription.toLowerCase()) {
-        throw new HttpError('SUBSCRIPTION_MISMATCH', `aeg-subscription-name ${claimed} is not this path's subscription`);
+        throw new HttpError(
+          'SUBSCRIPTION_MISMATCH',
+          `aeg-subscription-name ${claimed} is not this path's subscription`,
+        );
       }
       const parsed = parseDelivery(request.body, header(request, 'content-type'));
       if (!parsed.ok) throw new HttpError('INVALID_DELIVERY', parsed.error);
@@ -55,16 +61,25 @@ export function subscriptionRoute(app: FastifyInstance, { deps, target }: Subscr
         return await validate(request, reply, delivery.event, log);
       }
       if (header(request, AEG_EVENT_TYPE) === AegEventType.SubscriptionValidation) {
-        throw new HttpError('INVALID_DELIVERY', 'aeg-event-type is SubscriptionValidation but the body holds no validation event');
+        throw new HttpError(
+          'INVALID_DELIVERY',
+          'aeg-event-type is SubscriptionValidation but the body holds no validation event',
+        );
       }
       if (delivery.events.length > deps.maxEventsPerDelivery) {
-        throw new HttpError('TOO_MANY_EVENTS', `${delivery.events.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`);
+        throw new HttpError(
+          'TOO_MANY_EVENTS',
+          `${delivery.events.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`,
+        );
       }
       const body = await notify(delivery.events, log);
       deps.metrics.deliveries.inc({ ...labels, outcome: 'acknowledged' });
       return await reply.code(200).send(body);
     } catch (error) {
-      const outcome = error instanceof HttpError && error.statusCode < 500 && error.statusCode !== 429 ? 'rejected' : 'retry';
+      const outcome =
+        error instanceof HttpError && error.statusCode < 500 && error.statusCode !== 429
+          ? 'rejected'
+          : 'retry';
       deps.metrics.deliveries.inc({ ...labels, outcome });
       throw error;
     } finally {
@@ -80,7 +95,10 @@ export function subscriptionRoute(app: FastifyInstance, { deps, target }: Subscr
   ): Promise<FastifyReply> {
     if (header(request, AEG_SUBSCRIPTION_NAME) === undefined) {
       deps.metrics.handshakes.inc({ ...labels, kind: 'validation-event', outcome: 'refused' });
-      throw new HttpError('MISSING_SUBSCRIPTION_HEADER', 'a validation request must carry aeg-subscription-name');
+      throw new HttpError(
+        'MISSING_SUBSCRIPTION_HEADER',
+        'a validation request must carry aeg-subscription-name',
+      );
     }
     deps.metrics.handshakes.inc({ ...labels, kind: 'validation-event', outcome: 'answered' });
     const url = event.data.validationUrl;
@@ -104,7 +122,10 @@ export function subscriptionRoute(app: FastifyInstance, { deps, target }: Subscr
     else log.warn({ host: hostOf(url), status: result.status, err: result.error }, `${kind} failed`);
   }
 
-  async function notify(events: readonly InboundEvent[], log: FastifyRequest['log']): Promise<Record<string, unknown>> {
+  async function notify(
+    events: readonly InboundEvent[],
+    log: FastifyRequest['log'],
+  ): Promise<Record<string, unknown>> {
     const rotations: SecretRotation[] = [];
     const arrived = deps.now().toISOString();
     events.forEach((event, index) => {
@@ -132,18 +153,33 @@ export function subscriptionRoute(app: FastifyInstance, { deps, target }: Subscr
       throw error;
     }
     for (const event of events) {
-      deps.metrics.events.inc({ ...labels, type: event.type, action: deps.actOnEventTypes.has(event.type) ? 'acted' : 'ignored' });
+      deps.metrics.events.inc({
+        ...labels,
+        type: event.type,
+        action: deps.actOnEventTypes.has(event.type) ? 'acted' : 'ignored',
+      });
     }
     const summary = {
       events: events.length,
-      rotations: rotations.map((rotation) => ({ eventId: rotation.eventId, secret: rotation.name, version: rotation.version })),
+      rotations: rotations.map((rotation) => ({
+        eventId: rotation.eventId,
+        secret: rotation.name,
+        version: rotation.version,
+      })),
       matched: tasks.length,
       annotated: outcome.stored,
       gone: outcome.gone,
     };
     if (outcome.failures.length > 0) {
       const throttled = outcome.failures.every((failure) => failure.code === 'THROTTLED');
-      log.warn({ ...summary, failed: outcome.failures.length, codes: [...new Set(outcome.failures.map((f) => f.code))] }, 'delivery not acknowledged: annotations failed');
+      log.warn(
+        {
+          ...summary,
+          failed: outcome.failures.length,
+          codes: [...new Set(outcome.failures.map((f) => f.code))],
+        },
+        'delivery not acknowledged: annotations failed',
+      );
       throw new HttpError(
         throttled ? 'SATURATED' : 'KUBERNETES_UNAVAILABLE',
         `${outcome.failures.length} of ${tasks.length} annotations failed (${outcome.failures[0]?.message ?? ''})`,
@@ -160,7 +196,9 @@ export function subscriptionRoute(app: FastifyInstance, { deps, target }: Subscr
       deps.metrics.handshakes.inc({ ...labels, kind: 'cloudevents-options', outcome: 'refused' });
       throw new HttpError('MISSING_WEBHOOK_ORIGIN', 'WebHook-Request-Origin is required');
     }
-    const granted = deps.allowedOrigins.some((allowed) => allowed === '*' || allowed.toLowerCase() === origin.trim().toLowerCase());
+    const granted = deps.allowedOrigins.some(
+      (allowed) => allowed === '*' || allowed.toLowerCase() === origin.trim().toLowerCase(),
+    );
     if (!granted) {
       deps.metrics.handshakes.inc({ ...labels, kind: 'cloudevents-options', outcome: 'refused' });
       throw new HttpError('ORIGIN_NOT_ALLOWED', `origin ${origin} is not allowed to deliver here`);

@@ -43,7 +43,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<void> {
   for (;;) {
     const chunk = await reader.read();
     if (chunk.done) return;
-    read += chunk.value.byteLength;
+    read += (chunk.value as Uint8Array).byteLength;
     if (read > maxBytes) {
       await reader.cancel();
       return;

@@ -19,8 +19,16 @@ import {
   type Harness,
 } from '../test-support/harness.js';
 
-const notification = { 'content-type': CONTENT_TYPE_JSON, [AEG_EVENT_TYPE]: 'Notification', [AEG_SUBSCRIPTION_NAME]: 'KV-ROTATION' };
-const validation = { 'content-type': CONTENT_TYPE_JSON, [AEG_EVENT_TYPE]: 'SubscriptionValidation', [AEG_SUBSCRIPTION_NAME]: 'KV-ROTATION' };
+const notification = {
+  'content-type': CONTENT_TYPE_JSON,
+  [AEG_EVENT_TYPE]: 'Notification',
+  [AEG_SUBSCRIPTION_NAME]: 'KV-ROTATION',
+};
+const validation = {
+  'content-type': CONTENT_TYPE_JSON,
+  [AEG_EVENT_TYPE]: 'SubscriptionValidation',
+  [AEG_SUBSCRIPTION_NAME]: 'KV-ROTATION',
+};
 
 let h: Harness;
 beforeEach(async () => {
@@ -31,7 +39,12 @@ afterEach(async () => {
 });
 
 function post(payload: unknown, headers: Record<string, string> = notification, path = `/${SUBSCRIPTION}`) {
-  return h.app.inject({ method: 'POST', url: path, headers, payload: typeof payload === 'string' ? payload : JSON.stringify(payload) });
+  return h.app.inject({
+    method: 'POST',
+    url: path,
+    headers,
+    payload: typeof payload === 'string' ? payload : JSON.stringify(payload),
+  });
 }
 
 describe('Event Grid validation handshake', () => {
@@ -58,28 +71,42 @@ describe('Event Grid validation handshake', () => {
   });
 
   it('refuses a handshake without aeg-subscription-name (400) and never echoes the code', async () => {
-    const response = await post(jsonFixture('events/eventgrid/handshake.json'), { 'content-type': CONTENT_TYPE_JSON, [AEG_EVENT_TYPE]: 'SubscriptionValidation' });
+    const response = await post(jsonFixture('events/eventgrid/handshake.json'), {
+      'content-type': CONTENT_TYPE_JSON,
+      [AEG_EVENT_TYPE]: 'SubscriptionValidation',
+    });
     expect(response.statusCode).toBe(400);
     expect(response.json()).toMatchObject({ code: 'MISSING_SUBSCRIPTION_HEADER' });
     expect(response.body).not.toContain('512d38b6');
   });
 
   it("refuses another subscription's handshake (403) without the code", async () => {
-    const response = await post(jsonFixture('events/eventgrid/handshake.json'), { ...validation, [AEG_SUBSCRIPTION_NAME]: 'SOMEONE-ELSE' });
+    const response = await post(jsonFixture('events/eventgrid/handshake.json'), {
+      ...validation,
+      [AEG_SUBSCRIPTION_NAME]: 'SOMEONE-ELSE',
+    });
     expect(response.statusCode).toBe(403);
     expect(response.json()).toMatchObject({ code: 'SUBSCRIPTION_MISMATCH' });
     expect(response.body).not.toContain('512d38b6');
   });
 
   it('tolerates a trailing slash', async () => {
-    const response = await post(jsonFixture('events/eventgrid/handshake.json'), validation, `/${SUBSCRIPTION}/`);
+    const response = await post(
+      jsonFixture('events/eventgrid/handshake.json'),
+      validation,
+      `/${SUBSCRIPTION}/`,
+    );
     expect(response.statusCode).toBe(200);
   });
 });
 
 describe('CloudEvents abuse-protection handshake', () => {
   it('grants Event Grid with WebHook-Allowed-Origin, WebHook-Allowed-Rate and Allow', async () => {
-    const response = await h.app.inject({ method: 'OPTIONS', url: `/${SUBSCRIPTION}`, headers: { 'webhook-request-origin': 'eventgrid.azure.net' } });
+    const response = await h.app.inject({
+      method: 'OPTIONS',
+      url: `/${SUBSCRIPTION}`,
+      headers: { 'webhook-request-origin': 'eventgrid.azure.net' },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.headers['webhook-allowed-origin']).toBe('eventgrid.azure.net');
     expect(response.headers['webhook-allowed-rate']).toBe('*');
@@ -87,7 +114,11 @@ describe('CloudEvents abuse-protection handshake', () => {
   });
 
   it('refuses an origin that is not allowed and a request without origin', async () => {
-    const other = await h.app.inject({ method: 'OPTIONS', url: `/${SUBSCRIPTION}`, headers: { 'webhook-request-origin': 'evil.example' } });
+    const other = await h.app.inject({
+      method: 'OPTIONS',
+      url: `/${SUBSCRIPTION}`,
+      headers: { 'webhook-request-origin': 'evil.example' },
+    });
     expect(other.statusCode).toBe(403);
     expect(other.headers['webhook-allowed-origin']).toBeUndefined();
     const none = await h.app.inject({ method: 'OPTIONS', url: `/${SUBSCRIPTION}` });
@@ -101,11 +132,16 @@ describe('rotation deliveries', () => {
   it.each(['secret-new-version.json', 'seed-example.json', 'mixed-case-data.json'])(
     'annotates exactly the matching ExternalSecrets for %s',
     async (file) => {
-      const versionsBefore = new Map(expected.untouched.map((key) => [key, resourceVersionOf(h.cluster, key)]));
+      const versionsBefore = new Map(
+        expected.untouched.map((key) => [key, resourceVersionOf(h.cluster, key)]),
+      );
       const event = (jsonFixture(`events/eventgrid/${file}`) as [{ id: string }])[0];
       const response = await post([event]);
       expect(response.statusCode).toBe(200);
-      expect(response.json()).toMatchObject({ matched: expected.annotated.length, annotated: expected.annotated.length });
+      expect(response.json()).toMatchObject({
+        matched: expected.annotated.length,
+        annotated: expected.annotated.length,
+      });
       for (const key of expected.annotated) {
         const annotations = annotationsOf(h.cluster, key);
         expect(annotations[TRIGGER_SOURCE], key).toBe('AzureEventGrid');
@@ -121,7 +157,9 @@ describe('rotation deliveries', () => {
 
   it('takes the secret from data.Id when ObjectName is absent and the subject is the vault path (the seed example)', async () => {
     await post(jsonFixture('events/eventgrid/seed-example.json'));
-    expect(annotationsOf(h.cluster, 'team-a/db-credentials')[SECRET_VERSION]).toBe('0b1c2d3e4f5a46b7a8b9c0d1e2f3a4b5');
+    expect(annotationsOf(h.cluster, 'team-a/db-credentials')[SECRET_VERSION]).toBe(
+      '0b1c2d3e4f5a46b7a8b9c0d1e2f3a4b5',
+    );
   });
 
   it('handles an Event Grid batch in one response, acknowledging other event types without acting', async () => {
@@ -131,17 +169,29 @@ describe('rotation deliveries', () => {
     expect(body.events).toBe(3);
     expect(body.rotations).toHaveLength(2);
     // team-a/api-config reads both db-password and api-token: one patch, the newer event wins.
-    expect(annotationsOf(h.cluster, 'team-a/api-config')[EVENT_ID]).toBe('b1000000-0000-4000-8000-000000000002');
-    expect(annotationsOf(h.cluster, 'team-a/unrelated')[EVENT_ID]).toBe('b1000000-0000-4000-8000-000000000002');
+    expect(annotationsOf(h.cluster, 'team-a/api-config')[EVENT_ID]).toBe(
+      'b1000000-0000-4000-8000-000000000002',
+    );
+    expect(annotationsOf(h.cluster, 'team-a/unrelated')[EVENT_ID]).toBe(
+      'b1000000-0000-4000-8000-000000000002',
+    );
   });
 
   it('accepts structured and batched CloudEvents', async () => {
-    const single = await post(jsonFixture('events/cloudevents/secret-new-version.json'), { 'content-type': CONTENT_TYPE_CLOUDEVENT });
+    const single = await post(jsonFixture('events/cloudevents/secret-new-version.json'), {
+      'content-type': CONTENT_TYPE_CLOUDEVENT,
+    });
     expect(single.statusCode).toBe(200);
-    expect(annotationsOf(h.cluster, 'team-b/db-bundle')[EVENT_ID]).toBe('c1000000-0000-4000-8000-000000000001');
-    const batch = await post(jsonFixture('events/cloudevents/batch.json'), { 'content-type': CONTENT_TYPE_CLOUDEVENT_BATCH });
+    expect(annotationsOf(h.cluster, 'team-b/db-bundle')[EVENT_ID]).toBe(
+      'c1000000-0000-4000-8000-000000000001',
+    );
+    const batch = await post(jsonFixture('events/cloudevents/batch.json'), {
+      'content-type': CONTENT_TYPE_CLOUDEVENT_BATCH,
+    });
     expect(batch.statusCode).toBe(200);
-    expect(annotationsOf(h.cluster, 'team-a/unrelated')[EVENT_ID]).toBe('c2000000-0000-4000-8000-000000000002');
+    expect(annotationsOf(h.cluster, 'team-a/unrelated')[EVENT_ID]).toBe(
+      'c2000000-0000-4000-8000-000000000002',
+    );
   });
 
   it('is idempotent: a redelivered event changes nothing', async () => {
@@ -156,7 +206,9 @@ describe('rotation deliveries', () => {
   it('records a Kubernetes Event on each annotated ExternalSecret', async () => {
     await post(jsonFixture('events/eventgrid/secret-new-version.json'));
     await flush();
-    const rotated = h.cluster.events.filter((event) => event.reason === 'SecretRotated').map((event) => `${event.regarding.namespace}/${event.regarding.name}`);
+    const rotated = h.cluster.events
+      .filter((event) => event.reason === 'SecretRotated')
+      .map((event) => `${event.regarding.namespace}/${event.regarding.name}`);
     expect(rotated.sort()).toEqual([...expected.annotated].sort());
   });
 
@@ -175,7 +227,9 @@ describe('rotation deliveries', () => {
     });
     await post(jsonFixture('events/eventgrid/secret-new-version.json'));
     await flush();
-    const warned = h.cluster.events.filter((event) => event.type === 'Warning').map((event) => event.regarding.name);
+    const warned = h.cluster.events
+      .filter((event) => event.type === 'Warning')
+      .map((event) => event.regarding.name);
     expect(warned.sort()).toEqual(['frozen', 'never']);
     expect(await h.metrics.ignoredAnnotations.get()).toMatchObject({ values: [{ value: 2 }] });
   });
@@ -192,11 +246,15 @@ describe('the retry contract', () => {
     h.cluster.injectFault('annotate', undefined);
     const retried = await post(jsonFixture('events/eventgrid/secret-new-version.json'));
     expect(retried.statusCode).toBe(200);
-    expect(annotationsOf(h.cluster, 'team-a/db-credentials')[EVENT_ID]).toBe('9f4b3c2a-6a1e-4d0c-8b7e-2f5d1c3a9e01');
+    expect(annotationsOf(h.cluster, 'team-a/db-credentials')[EVENT_ID]).toBe(
+      '9f4b3c2a-6a1e-4d0c-8b7e-2f5d1c3a9e01',
+    );
   });
 
   it('answers 503 when only some patches fail, so the whole delivery is retried', async () => {
-    h.cluster.injectFault('annotate', (key) => (key === 'team-b/db-bundle' ? new ClusterError('UNAVAILABLE', 'timeout', undefined) : undefined));
+    h.cluster.injectFault('annotate', (key) =>
+      key === 'team-b/db-bundle' ? new ClusterError('UNAVAILABLE', 'timeout', undefined) : undefined,
+    );
     const response = await post(jsonFixture('events/eventgrid/secret-new-version.json'));
     expect(response.statusCode).toBe(503);
   });
@@ -208,7 +266,9 @@ describe('the retry contract', () => {
   });
 
   it('treats an ExternalSecret deleted meanwhile as done', async () => {
-    h.cluster.injectFault('annotate', (key) => (key === 'team-a/db-credentials' ? new ClusterError('NOT_FOUND', 'gone', 404) : undefined));
+    h.cluster.injectFault('annotate', (key) =>
+      key === 'team-a/db-credentials' ? new ClusterError('NOT_FOUND', 'gone', 404) : undefined,
+    );
     const response = await post(jsonFixture('events/eventgrid/secret-new-version.json'));
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ gone: 1 });
@@ -218,7 +278,12 @@ describe('the retry contract', () => {
     const cold = await createHarness({ seed: false });
     try {
       Object.defineProperty(cold.deps.externalSecrets, 'isSynced', { get: () => false });
-      const response = await cold.app.inject({ method: 'POST', url: `/${SUBSCRIPTION}`, headers: notification, payload: JSON.stringify(jsonFixture('events/eventgrid/secret-new-version.json')) });
+      const response = await cold.app.inject({
+        method: 'POST',
+        url: `/${SUBSCRIPTION}`,
+        headers: notification,
+        payload: JSON.stringify(jsonFixture('events/eventgrid/secret-new-version.json')),
+      });
       expect(response.statusCode).toBe(503);
       expect(response.json()).toMatchObject({ code: 'NOT_READY' });
     } finally {
@@ -239,7 +304,9 @@ describe('the retry contract', () => {
   });
 
   it('names the field in error: a rotation whose data names no secret', async () => {
-    const event = jsonFixture('events/eventgrid/secret-new-version.json') as [{ data: Record<string, unknown>; subject: string }];
+    const event = jsonFixture('events/eventgrid/secret-new-version.json') as [
+      { data: Record<string, unknown>; subject: string },
+    ];
     event[0].data = { VaultName: 'kv-prod' };
     event[0].subject = '';
     const response = await post(event);
@@ -259,7 +326,12 @@ describe('the retry contract', () => {
   it('answers 413 above the body limit', async () => {
     const small = await createHarness({ bodyLimit: 1024 });
     try {
-      const response = await small.app.inject({ method: 'POST', url: `/${SUBSCRIPTION}`, headers: notification, payload: JSON.stringify([{ pad: 'x'.repeat(2048) }]) });
+      const response = await small.app.inject({
+        method: 'POST',
+        url: `/${SUBSCRIPTION}`,
+        headers: notification,
+        payload: JSON.stringify([{ pad: 'x'.repeat(2048) }]),
+      });
       expect(response.statusCode).toBe(413);
     } finally {
       await small.close();
@@ -269,7 +341,12 @@ describe('the retry contract', () => {
   it('answers 413 above the events-per-delivery limit', async () => {
     const strict = await createHarness({ maxEventsPerDelivery: 2 });
     try {
-      const response = await strict.app.inject({ method: 'POST', url: `/${SUBSCRIPTION}`, headers: notification, payload: JSON.stringify(jsonFixture('events/eventgrid/batch.json')) });
+      const response = await strict.app.inject({
+        method: 'POST',
+        url: `/${SUBSCRIPTION}`,
+        headers: notification,
+        payload: JSON.stringify(jsonFixture('events/eventgrid/batch.json')),
+      });
       expect(response.statusCode).toBe(413);
     } finally {
       await strict.close();
@@ -283,7 +360,11 @@ describe('the retry contract', () => {
   });
 
   it('answers 404 on an unknown path and 405 with Allow on other methods', async () => {
-    const unknown = await post(jsonFixture('events/eventgrid/secret-new-version.json'), notification, '/someone-else');
+    const unknown = await post(
+      jsonFixture('events/eventgrid/secret-new-version.json'),
+      notification,
+      '/someone-else',
+    );
     expect(unknown.statusCode).toBe(404);
     const get = await h.app.inject({ method: 'GET', url: `/${SUBSCRIPTION}` });
     expect(get.statusCode).toBe(405);
@@ -291,7 +372,10 @@ describe('the retry contract', () => {
   });
 
   it('refuses a notification from another subscription (403) and annotates nothing', async () => {
-    const response = await post(jsonFixture('events/eventgrid/secret-new-version.json'), { ...notification, [AEG_SUBSCRIPTION_NAME]: 'OTHER' });
+    const response = await post(jsonFixture('events/eventgrid/secret-new-version.json'), {
+      ...notification,
+      [AEG_SUBSCRIPTION_NAME]: 'OTHER',
+    });
     expect(response.statusCode).toBe(403);
     expect(annotationsOf(h.cluster, 'team-a/db-credentials')[EVENT_ID]).toBeUndefined();
   });
@@ -299,7 +383,12 @@ describe('the retry contract', () => {
   it('answers 429 instead of queueing without bound when the annotator is saturated', async () => {
     const tight = await createHarness({ concurrency: 1, maxQueued: 1 });
     try {
-      const response = await tight.app.inject({ method: 'POST', url: `/${SUBSCRIPTION}`, headers: notification, payload: JSON.stringify(jsonFixture('events/eventgrid/secret-new-version.json')) });
+      const response = await tight.app.inject({
+        method: 'POST',
+        url: `/${SUBSCRIPTION}`,
+        headers: notification,
+        payload: JSON.stringify(jsonFixture('events/eventgrid/secret-new-version.json')),
+      });
       expect(response.statusCode).toBe(429);
       expect(response.json()).toMatchObject({ code: 'SATURATED' });
     } finally {

@@ -1,4 +1,9 @@
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+} from 'fastify';
 import { CLOUDEVENTS_BATCH_MEDIA_TYPE, CLOUDEVENTS_MEDIA_TYPE } from '../eventgrid/index.js';
 import type { RouteTarget, WebhookDeps } from './deps.js';
 import { errorBody, HttpError } from './http-error.js';
@@ -25,7 +30,8 @@ function toHttpError(error: FastifyError): HttpError | undefined {
     default:
       break;
   }
-  if (error instanceof SyntaxError || error.statusCode === 400) return new HttpError('INVALID_JSON', error.message);
+  if (error instanceof SyntaxError || error.statusCode === 400)
+    return new HttpError('INVALID_JSON', error.message);
   return undefined;
 }
 
@@ -49,7 +55,11 @@ export async function buildWebhookApp(
   });
 
   const jsonParser = app.getDefaultJsonParser('error', 'error');
-  app.addContentTypeParser([CLOUDEVENTS_MEDIA_TYPE, CLOUDEVENTS_BATCH_MEDIA_TYPE], { parseAs: 'string' }, jsonParser);
+  app.addContentTypeParser(
+    [CLOUDEVENTS_MEDIA_TYPE, CLOUDEVENTS_BATCH_MEDIA_TYPE],
+    { parseAs: 'string' },
+    jsonParser,
+  );
 
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
     const known = error instanceof HttpError ? error : toHttpError(error);
@@ -57,13 +67,18 @@ export async function buildWebhookApp(
       request.log.error({ err: error }, 'unexpected error handling a delivery');
       return reply.code(500).send(errorBody('INTERNAL', 500, error.message));
     }
-    if (known.statusCode >= 500 || known.statusCode === 429) request.log.warn({ code: known.code, err: known.message }, 'delivery to retry');
+    if (known.statusCode >= 500 || known.statusCode === 429)
+      request.log.warn({ code: known.code, err: known.message }, 'delivery to retry');
     else request.log.info({ code: known.code, err: known.message }, 'delivery refused');
     return reply.code(known.statusCode).send(errorBody(known.code, known.statusCode, known.message));
   });
 
   app.setNotFoundHandler(async (request, reply) => {
-    return reply.code(404).send(errorBody('UNKNOWN_PATH', 404, `no subscription is served at ${request.url.split('?')[0] ?? ''}`));
+    return reply
+      .code(404)
+      .send(
+        errorBody('UNKNOWN_PATH', 404, `no subscription is served at ${request.url.split('?')[0] ?? ''}`),
+      );
   });
 
   for (const target of routes) {
