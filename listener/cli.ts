@@ -19,6 +19,8 @@ Kubernetes:
                                  rehearsals: serves GET /debug/cluster on the admin port.
   --kube-concurrency N           Annotation patches in flight at once (default 16).
   --max-queued-patches N         Patches allowed to wait; past it deliveries get 429 (default 2000).
+  --coalesce-window MS           Hold each patch this long so further rotations of the same
+                                 ExternalSecret join it (default 0: join only while waiting for a slot).
 Webhook:
   --allow-validation-host PAT    Hosts whose validationUrl may be fetched, e.g. *.eventgrid.azure.net
                                  (the default). Repeatable; giving it replaces the default. No other
@@ -31,6 +33,11 @@ Webhook:
   --body-limit BYTES             Largest delivery accepted; larger ones get 413 (default 1048576).
   --max-events N                 Most events in one delivery; more get 413 (default 5000).
   --request-timeout SECONDS      Longest time a client may take to send a request (default 30).
+  --rate-limit N                 Deliveries per second accepted on each subscription path; more get
+                                 429, which Event Grid retries (default 200; 0 turns it off).
+  --tls-cert FILE, --tls-key FILE
+                                 Serve the webhook over HTTPS with this PEM certificate and key,
+                                 reloaded when the files change (for clusters without an Ingress).
 Operations:
   --admin-port N                 Port of /healthz, /readyz and /metrics (default 8081).
   --admin-host HOST              Address of the admin port (default 0.0.0.0).
@@ -46,6 +53,11 @@ const positiveInt = (flag: string) =>
     .number({ error: `${flag} must be a number` })
     .int(`${flag} must be a whole number`)
     .positive(`${flag} must be positive`);
+const nonNegativeInt = (flag: string) =>
+  z.coerce
+    .number({ error: `${flag} must be a number` })
+    .int(`${flag} must be a whole number`)
+    .min(0, `${flag} must not be negative`);
 const port = (flag: string) => positiveInt(flag).max(65535, `${flag} must be at most 65535`);
 
 const optionsSchema = z.object({
@@ -54,6 +66,10 @@ const optionsSchema = z.object({
   memoryCluster: z.array(z.string().min(1)),
   kubeConcurrency: positiveInt('--kube-concurrency').max(1000),
   maxQueuedPatches: positiveInt('--max-queued-patches'),
+  coalesceWindow: nonNegativeInt('--coalesce-window').max(10_000),
+  rateLimit: nonNegativeInt('--rate-limit'),
+  tlsCert: z.string().min(1).optional(),
+  tlsKey: z.string().min(1).optional(),
   allowValidationHost: z.array(z.string().min(1)).min(1),
   allowOrigin: z.array(z.string().min(1)).min(1),
   eventType: z.array(z.string().min(1)).min(1),
@@ -88,6 +104,10 @@ export function parseCli(argv: readonly string[]): CliResult {
         'memory-cluster': { type: 'string', multiple: true },
         'kube-concurrency': { type: 'string' },
         'max-queued-patches': { type: 'string' },
+        'coalesce-window': { type: 'string' },
+        'rate-limit': { type: 'string' },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
         'allow-validation-host': { type: 'string', multiple: true },
         'allow-origin': { type: 'string', multiple: true },
         'event-type': { type: 'string', multiple: true },
@@ -105,6 +125,9 @@ export function parseCli(argv: readonly string[]): CliResult {
     return { kind: 'error', message: error instanceof Error ? error.message : String(error) };
   }
   if (values.help === true) return { kind: 'help' };
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    return { kind: 'error', message: '--tls-cert and --tls-key go together' };
+  }
   if (values.kubeconfig !== undefined && values['memory-cluster'] !== undefined) {
     return { kind: 'error', message: '--kubeconfig and --memory-cluster exclude each other' };
   }
@@ -114,6 +137,10 @@ export function parseCli(argv: readonly string[]): CliResult {
     memoryCluster: values['memory-cluster'] ?? [],
     kubeConcurrency: values['kube-concurrency'] ?? 16,
     maxQueuedPatches: values['max-queued-patches'] ?? 2000,
+    coalesceWindow: values['coalesce-window'] ?? 0,
+    rateLimit: values['rate-limit'] ?? 200,
+    tlsCert: values['tls-cert'],
+    tlsKey: values['tls-key'],
     allowValidationHost: values['allow-validation-host'] ?? ['*.eventgrid.azure.net'],
     allowOrigin: values['allow-origin'] ?? ['eventgrid.azure.net'],
     eventType: values['event-type'] ?? [KeyVaultEventType.SecretNewVersionCreated],

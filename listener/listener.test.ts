@@ -89,6 +89,8 @@ function start(source: ConfigSource): Listener {
     maxEventsPerDelivery: 5000,
     kubeConcurrency: 8,
     maxQueuedPatches: 1000,
+    coalesceWindowMs: 0,
+    rateLimitPerSecond: 0,
     graceMs: 5000,
     now: () => new Date(),
   });

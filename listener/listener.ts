@@ -11,6 +11,8 @@ import { ExternalSecretCache } from './rotation/external-secret-cache.js';
 import { NamespaceCache } from './rotation/namespace-cache.js';
 import type { Bind } from './server/bind.js';
 import { ServerManager, type ApplyReport } from './server/server-manager.js';
+import type { EndpointAuth } from './config/schema.js';
+import { createAuthenticator, type Authenticate } from './webhook/authenticator.js';
 import type { FetchValidationUrl } from './webhook/validation-url.js';
 
 export interface ListenerOptions {
@@ -27,6 +29,8 @@ export interface ListenerOptions {
   readonly maxEventsPerDelivery: number;
   readonly kubeConcurrency: number;
   readonly maxQueuedPatches: number;
+  readonly coalesceWindowMs: number;
+  readonly rateLimitPerSecond: number;
   readonly graceMs: number;
   readonly now: () => Date;
 }
@@ -62,7 +66,23 @@ export function createListener(options: ListenerOptions): Listener {
     log: logger,
     concurrency: options.kubeConcurrency,
     maxQueued: options.maxQueuedPatches,
+    coalesceWindowMs: options.coalesceWindowMs,
   });
+  // One authenticator per distinct auth block, so a re-route keeps its cached secrets and signing keys.
+  const authenticators = new Map<string, Authenticate>();
+  const authenticatorFor = (auth: EndpointAuth): Authenticate => {
+    const key = JSON.stringify(auth);
+    let authenticate = authenticators.get(key);
+    if (authenticate === undefined) {
+      authenticate = createAuthenticator(auth, {
+        readSecret: (ref, secretKey) => cluster.readSecretValue(ref, secretKey),
+        now: () => options.now().getTime(),
+        secretTtlMs: 30_000,
+      });
+      authenticators.set(key, authenticate);
+    }
+    return authenticate;
+  };
   const manager = new ServerManager({
     deps: {
       externalSecrets,
@@ -74,6 +94,8 @@ export function createListener(options: ListenerOptions): Listener {
       allowedOrigins: options.allowedOrigins,
       actOnEventTypes: options.actOnEventTypes,
       maxEventsPerDelivery: options.maxEventsPerDelivery,
+      rateLimitPerSecond: options.rateLimitPerSecond,
+      authenticatorFor,
       now: options.now,
     },
     bind: options.bind,

@@ -73,11 +73,26 @@ async function main(argv: readonly string[]): Promise<number> {
   const listener = createListener({
     cluster,
     configSource,
-    bind: createHttpBind({
-      requestTimeoutMs: options.requestTimeout * 1000,
-      headersTimeoutMs: Math.min(options.requestTimeout * 1000, 10_000),
-      keepAliveTimeoutMs: 65_000,
-    }),
+    bind: createHttpBind(
+      {
+        requestTimeoutMs: options.requestTimeout * 1000,
+        headersTimeoutMs: Math.min(options.requestTimeout * 1000, 10_000),
+        keepAliveTimeoutMs: 65_000,
+      },
+      options.tlsCert === undefined || options.tlsKey === undefined
+        ? undefined
+        : {
+            certFile: options.tlsCert,
+            keyFile: options.tlsKey,
+            onReload: (error) =>
+              error === undefined
+                ? logger.info('TLS certificate reloaded')
+                : logger.error(
+                    { err: error.message },
+                    'TLS certificate reload failed; keeping the previous one',
+                  ),
+          },
+    ),
     logger,
     metrics,
     fetchValidationUrl: createValidationUrlFetcher({ timeoutMs: 10_000, maxBodyBytes: 64 * 1024 }),
@@ -88,6 +103,8 @@ async function main(argv: readonly string[]): Promise<number> {
     maxEventsPerDelivery: options.maxEvents,
     kubeConcurrency: options.kubeConcurrency,
     maxQueuedPatches: options.maxQueuedPatches,
+    coalesceWindowMs: options.coalesceWindow,
+    rateLimitPerSecond: options.rateLimit,
     graceMs: options.shutdownGrace * 1000,
     now: () => new Date(),
   });

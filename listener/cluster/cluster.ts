@@ -68,4 +68,6 @@ export interface Cluster {
   annotateExternalSecret(ref: ObjectRef, annotations: Readonly<Record<string, string>>): Promise<void>;
   recordEvent(event: ClusterEvent): Promise<void>;
   updateConfigStatus(name: string, status: ConfigStatus): Promise<void>;
+  /** One key of a Secret, decoded; undefined when the Secret or the key does not exist. */
+  readSecretValue(ref: ObjectRef, key: string): Promise<string | undefined>;
 }

@@ -171,6 +171,18 @@ export class KubeCluster implements Cluster {
     }
   }
 
+  async readSecretValue(ref: ObjectRef, key: string): Promise<string | undefined> {
+    try {
+      const secret = await this.#core.readNamespacedSecret({ namespace: ref.namespace, name: ref.name });
+      const value = secret.data?.[key];
+      return value === undefined ? undefined : Buffer.from(value, 'base64').toString('utf8');
+    } catch (error) {
+      const failure = toClusterError(`read Secret ${ref.namespace}/${ref.name}`, error);
+      if (failure.code === 'NOT_FOUND') return undefined;
+      throw failure;
+    }
+  }
+
   /**
    * A list+watch that keeps going: client-node's informer relists by itself after 410 Gone, but stops
    * on any other failure, so it is started again with backoff. `synced` follows every (re)list.

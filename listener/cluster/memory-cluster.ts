@@ -59,6 +59,7 @@ export class MemoryCluster implements Cluster {
       },
     },
   };
+  readonly #secrets = new Map<string, Record<string, string>>();
   readonly #events: (ClusterEvent & { readonly time: string })[] = [];
   readonly #faults = new Map<MemoryOperation, (detail: string) => ClusterError | undefined>();
   #resourceVersion = 0;
@@ -115,12 +116,21 @@ export class MemoryCluster implements Cluster {
     this.#store('Config', name, updated);
   }
 
+  async readSecretValue(ref: ObjectRef, key: string): Promise<string | undefined> {
+    await Promise.resolve();
+    return this.#secrets.get(refKey(ref))?.[key];
+  }
+
   // ---- test and dev-kit surface ------------------------------------------------------------------
 
-  /** Creates or replaces an ExternalSecret, Namespace or Config from its manifest; other kinds are refused. */
+  /** Creates or replaces an ExternalSecret, Namespace, Config or Secret from its manifest; other kinds are refused. */
   apply(manifest: unknown): void {
     if (typeof manifest !== 'object' || manifest === null) throw new TypeError('manifest must be an object');
     const object = structuredClone(manifest) as Json;
+    if (object.kind === 'Secret' && object.apiVersion === 'v1') {
+      this.#applySecret(object);
+      return;
+    }
     const kind = kindOf(object);
     const metadata = metadataOf(object);
     if (typeof metadata.name !== 'string' || metadata.name === '')
@@ -173,6 +183,19 @@ export class MemoryCluster implements Cluster {
   }
 
   // ---- internals ---------------------------------------------------------------------------------
+
+  #applySecret(object: Json): void {
+    const metadata = metadataOf(object);
+    if (typeof metadata.name !== 'string') throw new TypeError('Secret: metadata.name is required');
+    const namespace = typeof metadata.namespace === 'string' ? metadata.namespace : 'default';
+    const decoded = Object.fromEntries(
+      Object.entries(stringRecord(object.data)).map(([key, value]) => [
+        key,
+        Buffer.from(value, 'base64').toString('utf8'),
+      ]),
+    );
+    this.#secrets.set(`${namespace}/${metadata.name}`, { ...decoded, ...stringRecord(object.stringData) });
+  }
 
   #fault(operation: MemoryOperation, detail: string): void {
     const error = this.#faults.get(operation)?.(detail);

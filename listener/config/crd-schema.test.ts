@@ -99,6 +99,10 @@ const CEL_RULES: ReadonlyMap<string, (self: Readonly<Record<string, unknown>>) =
     (self) => self['type'] !== AZURE_EVENT_GRID || self['azureEventGrid'] !== undefined,
   ],
   [
+    'has(self.sharedSecret) || has(self.entraId)',
+    (self) => self['sharedSecret'] !== undefined || self['entraId'] !== undefined,
+  ],
+  [
     'has(self.type) || has(self.externalSecret)',
     (self) => self['type'] !== undefined || self['externalSecret'] !== undefined,
   ],
@@ -395,7 +399,7 @@ describe('the Config CRD (k8s/crds/config.yaml)', () => {
   const valid: readonly (readonly [string, (spec: Spec) => void])[] = [
     ['host and port left to their defaults', withEventGrid({ subscriptions: ['kv-rotation', 'KV-2'] })],
     ['a 64-character subscription name', withEventGrid({ subscriptions: ['a'.repeat(64)] })],
-    ['port 1 and port 65535', withEventGrid({ port: 1, subscriptions: ['abc'] })],
+    ['port 1', withEventGrid({ port: 1, subscriptions: ['abc'] })],
     ['port 65535', withEventGrid({ port: 65535, subscriptions: ['abc'] })],
     [
       'another Reloader source with its own body',
@@ -410,6 +414,23 @@ describe('the Config CRD (k8s/crds/config.yaml)', () => {
       withDestination({ type: 'Deployment', deployment: { x: 1 }, updateStrategy: { operation: 'Patch' } }),
     ],
     ['an ExternalSecret destination without a body', withDestination({ type: EXTERNAL_SECRET })],
+    [
+      'endpoint authentication with both methods',
+      withEventGrid({
+        subscriptions: ['abc'],
+        auth: {
+          sharedSecret: {
+            secretRef: { namespace: 'ns', name: 's', key: 'k', previousKey: 'p' },
+            header: 'X-Key',
+          },
+          entraId: {
+            tenantId: 't',
+            audience: 'api://a',
+            issuers: ['https://login.microsoftonline.com/t/v2.0'],
+          },
+        },
+      }),
+    ],
     ['Exists without values', withRequirement({ key: 'example.com/tier', operator: 'Exists' })],
     [
       'DoesNotExist with an empty values list',
@@ -588,6 +609,30 @@ describe('the Config CRD (k8s/crds/config.yaml)', () => {
         change: withRequirement({ key: 'tier', operator: 'In', values: ['-a'] }),
         zodPath: 'values[0]',
         crdPath: 'values[0]',
+      },
+      {
+        name: 'auth without a method',
+        change: withEventGrid({ subscriptions: ['abc'], auth: {} }),
+        zodPath: 'azureEventGrid.auth',
+        crdPath: 'azureEventGrid.auth',
+      },
+      {
+        name: 'a shared secret without its key',
+        change: withEventGrid({
+          subscriptions: ['abc'],
+          auth: { sharedSecret: { secretRef: { namespace: 'ns', name: 's' } } },
+        }),
+        zodPath: 'secretRef.key',
+        crdPath: 'secretRef.key',
+      },
+      {
+        name: 'a shared secret header that is no header name',
+        change: withEventGrid({
+          subscriptions: ['abc'],
+          auth: { sharedSecret: { secretRef: { namespace: 'ns', name: 's', key: 'k' }, header: 'x key' } },
+        }),
+        zodPath: 'sharedSecret.header',
+        crdPath: 'sharedSecret.header',
       },
       {
         name: 'an empty name',

@@ -16,21 +16,70 @@ export const OTHER_SOURCE_TYPES = [
   'GooglePubSub',
   'HashicorpVault',
   'KubernetesSecret',
+  'KubernetesConfigMap',
   'TCPSocket',
   'Webhook',
   'Mock',
 ] as const;
-export const OTHER_DESTINATION_TYPES = ['PushSecret', 'Deployment', 'Workflow', 'Mock'] as const;
+export const OTHER_DESTINATION_TYPES = ['PushSecret', 'Deployment', 'WorkflowRunTemplate', 'Mock'] as const;
 
 // Event Grid subscription names: 3–64 letters, digits and hyphens. That also keeps them path-safe.
 export const subscriptionNameSchema = z
   .string()
   .regex(/^[A-Za-z0-9-]{3,64}$/, 'must be 3–64 letters, digits or hyphens (an Event Grid subscription name)');
 
+/** The Event Grid first-party application that requests Entra ID tokens for webhook delivery. */
+export const EVENT_GRID_APP_ID = '4962773b-9cdb-44cf-a8bf-237846a00ab7';
+
+const secretKeyRefSchema = z.object({
+  namespace: z.string().min(1),
+  name: z.string().min(1),
+  key: z.string().min(1),
+  /** A second key accepted too while the shared secret is being rotated. */
+  previousKey: z.string().min(1).optional(),
+});
+
+const headerNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, 'must be an HTTP header name')
+  .transform((name) => name.toLowerCase());
+
+/**
+ * Endpoint authentication (an extension of the Reloader API; off unless given). Event Grid can send a
+ * shared secret in the endpoint URL's query string or in a custom delivery header, and can obtain a
+ * Microsoft Entra ID token for the webhook's application.
+ */
+export const endpointAuthSchema = z
+  .object({
+    sharedSecret: z
+      .object({
+        secretRef: secretKeyRefSchema,
+        queryParameter: z.string().min(1).default('code'),
+        header: headerNameSchema.optional(),
+      })
+      .optional(),
+    entraId: z
+      .object({
+        tenantId: z.string().min(1),
+        /** The application id or application id URI configured on the event subscription. */
+        audience: z.string().min(1),
+        eventGridAppId: z.string().min(1).default(EVENT_GRID_APP_ID),
+        /** Overrides for sovereign clouds: default to the public cloud's endpoints of the tenant. */
+        issuers: z.array(z.url()).min(1).optional(),
+        jwksUri: z.url().optional(),
+      })
+      .optional(),
+  })
+  .refine((auth) => auth.sharedSecret !== undefined || auth.entraId !== undefined, {
+    error: 'must configure sharedSecret or entraId',
+  });
+export type EndpointAuth = z.infer<typeof endpointAuthSchema>;
+
 export const azureEventGridSchema = z.object({
   host: z.string().min(1).default('0.0.0.0'),
   port: z.number().int().min(1).max(65535).default(8080),
   subscriptions: z.array(subscriptionNameSchema).min(1, 'must name at least one subscription'),
+  auth: endpointAuthSchema.optional(),
 });
 export type AzureEventGridSource = z.infer<typeof azureEventGridSchema>;
 

@@ -9,6 +9,7 @@ export interface Metrics {
   readonly handshakes: Counter<'subscription' | 'kind' | 'outcome'>;
   readonly annotations: Counter<'outcome'>;
   readonly ignoredAnnotations: Counter;
+  readonly coalesced: Counter;
   readonly kubernetesErrors: Counter<'operation' | 'code'>;
   readonly routeConflicts: Gauge;
   readonly invalidConfigs: Gauge;
@@ -57,6 +58,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     ignoredAnnotations: new Counter({
       name: 'reloader_annotation_ignored_total',
       help: 'Annotated ExternalSecrets whose refresh policy makes ESO ignore the annotation.',
+      registers,
+    }),
+    coalesced: new Counter({
+      name: 'reloader_annotations_coalesced_total',
+      help: 'Rotations that joined a patch of the same ExternalSecret not yet sent (one patch for several).',
       registers,
     }),
     kubernetesErrors: new Counter({

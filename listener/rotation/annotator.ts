@@ -22,11 +22,25 @@ export interface AnnotatorOptions {
   readonly concurrency: number;
   /** Patches allowed to wait for a slot; beyond it a delivery is refused (429) instead of queued. */
   readonly maxQueued: number;
+  /**
+   * How long a patch waits for more rotations of the same ExternalSecret before it is sent. Rotations
+   * that arrive while a patch waits (for this window or for a free slot) join it: one patch, and every
+   * delivery involved is acknowledged when it is stored.
+   */
+  readonly coalesceWindowMs?: number;
 }
 
 export interface AnnotationTask {
   readonly secret: ExternalSecret;
   readonly rotation: SecretRotation;
+}
+
+type PatchResult = 'stored' | 'gone' | ClusterError;
+
+interface PendingPatch {
+  secret: ExternalSecret;
+  rotation: SecretRotation;
+  readonly waiters: ((result: PatchResult) => void)[];
 }
 
 export interface AnnotationOutcome {
@@ -50,6 +64,7 @@ const EVENT_RECORDER_QUEUE = 1_000;
  */
 export class Annotator {
   readonly #patches: LimitFunction;
+  readonly #pending = new Map<string, PendingPatch>();
   readonly #events: LimitFunction = pLimit(EVENT_RECORDER_CONCURRENCY);
 
   constructor(private readonly options: AnnotatorOptions) {
@@ -62,13 +77,11 @@ export class Annotator {
   }
 
   async annotate(tasks: readonly AnnotationTask[]): Promise<AnnotationOutcome> {
-    if (
-      tasks.length > 0 &&
-      this.#patches.pendingCount + tasks.length > this.options.maxQueued + this.options.concurrency
-    ) {
-      throw new SaturatedError(`${this.load} patches already queued toward the Kubernetes API`);
+    const fresh = tasks.filter((task) => !this.#pending.has(refKey(task.secret))).length;
+    if (fresh > 0 && this.#pending.size + fresh > this.options.maxQueued + this.options.concurrency) {
+      throw new SaturatedError(`${this.#pending.size} patches already waiting for the Kubernetes API`);
     }
-    const results = await Promise.all(tasks.map((task) => this.#patches(() => this.#annotateOne(task))));
+    const results = await Promise.all(tasks.map((task) => this.#enqueue(task)));
     let stored = 0;
     let gone = 0;
     const failures: ClusterError[] = [];
@@ -80,7 +93,38 @@ export class Annotator {
     return { stored, gone, failures };
   }
 
-  async #annotateOne({ secret, rotation }: AnnotationTask): Promise<'stored' | 'gone' | ClusterError> {
+  /**
+   * Joins a patch of the same ExternalSecret that has not been sent yet (the newer rotation's
+   * annotations win), or queues a new one. A patch already in flight is not joined: its annotations
+   * may predate this rotation, so a new patch follows it.
+   */
+  #enqueue(task: AnnotationTask): Promise<PatchResult> {
+    const key = refKey(task.secret);
+    const waiting = this.#pending.get(key);
+    if (waiting !== undefined) {
+      this.options.metrics.coalesced.inc();
+      if (Date.parse(task.rotation.time) >= Date.parse(waiting.rotation.time)) {
+        waiting.rotation = task.rotation;
+        waiting.secret = task.secret;
+      }
+      return new Promise((resolve) => waiting.waiters.push(resolve));
+    }
+    const entry: PendingPatch = { secret: task.secret, rotation: task.rotation, waiters: [] };
+    this.#pending.set(key, entry);
+    const result = new Promise<PatchResult>((resolve) => entry.waiters.push(resolve));
+    const send = (): Promise<void> =>
+      this.#patches(async () => {
+        this.#pending.delete(key);
+        const outcome = await this.#annotateOne(entry);
+        for (const resolve of entry.waiters) resolve(outcome);
+      });
+    const window = this.options.coalesceWindowMs ?? 0;
+    if (window > 0) setTimeout(() => void send(), window);
+    else void send();
+    return result;
+  }
+
+  async #annotateOne({ secret, rotation }: PendingPatch): Promise<PatchResult> {
     const { cluster, metrics, log } = this.options;
     try {
       await cluster.annotateExternalSecret(secret, rotationAnnotations(rotation));

@@ -1,5 +1,7 @@
-import { createServer } from 'node:http';
-import type { Bind, BoundServer } from './bind.js';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { createServer, type Server, type ServerOptions } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import type { Bind, BoundServer, RequestHandler } from './bind.js';
 
 export interface HttpTimeouts {
   /** Whole request, headers and body: a slow client cannot hold a connection longer. */
@@ -8,21 +10,65 @@ export interface HttpTimeouts {
   readonly keepAliveTimeoutMs: number;
 }
 
-/** Real HTTP servers on real sockets, with timeouts that keep slow clients from holding the server. */
-export function createHttpBind(timeouts: HttpTimeouts): Bind {
+export interface TlsFiles {
+  readonly certFile: string;
+  readonly keyFile: string;
+  /** Called after each reload attempt: undefined on success. */
+  readonly onReload?: (error: Error | undefined) => void;
+  /** How often the files are checked for changes (default 5 s). */
+  readonly pollMs?: number;
+}
+
+function createTls(
+  options: ServerOptions,
+  tls: TlsFiles,
+  handler: RequestHandler,
+): { server: Server; dispose: () => void } {
+  const read = () => ({ cert: readFileSync(tls.certFile), key: readFileSync(tls.keyFile) });
+  const server = createTlsServer({ ...options, ...read() }, handler);
+  // Polling, not inotify: mounted Secrets change by an atomic symlink swap that fs.watch can miss.
+  const reload = (): void => {
+    try {
+      server.setSecureContext(read());
+      tls.onReload?.(undefined);
+    } catch (error) {
+      tls.onReload?.(error instanceof Error ? error : new Error(String(error)));
+    }
+  };
+  const interval = tls.pollMs ?? 5_000;
+  watchFile(tls.certFile, { interval }, reload);
+  watchFile(tls.keyFile, { interval }, reload);
+  return {
+    server,
+    dispose: () => {
+      unwatchFile(tls.certFile, reload);
+      unwatchFile(tls.keyFile, reload);
+    },
+  };
+}
+
+/**
+ * Real servers on real sockets — HTTPS when certificate files are given — with timeouts that keep slow
+ * clients from holding the server.
+ */
+export function createHttpBind(timeouts: HttpTimeouts, tls?: TlsFiles): Bind {
+  const options: ServerOptions = {
+    requestTimeout: timeouts.requestTimeoutMs,
+    headersTimeout: timeouts.headersTimeoutMs,
+    keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+  };
   return (host, port, handler) =>
     new Promise<BoundServer>((resolve, reject) => {
-      const server = createServer(
-        {
-          requestTimeout: timeouts.requestTimeoutMs,
-          headersTimeout: timeouts.headersTimeoutMs,
-          keepAliveTimeout: timeouts.keepAliveTimeoutMs,
-        },
-        handler,
-      );
-      server.once('error', reject);
+      const { server, dispose } =
+        tls === undefined
+          ? { server: createServer(options, handler), dispose: () => undefined }
+          : createTls(options, tls, handler);
+      server.once('error', (error) => {
+        dispose();
+        reject(error);
+      });
       server.listen({ host, port }, () => {
-        server.off('error', reject);
+        server.removeAllListeners('error');
         const address = server.address();
         const shown =
           typeof address === 'object' && address !== null
@@ -32,6 +78,7 @@ export function createHttpBind(timeouts: HttpTimeouts): Bind {
           address: shown,
           close: (graceMs) =>
             new Promise<void>((done) => {
+              dispose();
               const force = setTimeout(() => server.closeAllConnections(), graceMs);
               force.unref();
               server.close(() => {

@@ -58,6 +58,7 @@ export function planRoutes(configs: readonly ReloaderConfig[]): RoutePlan {
             subscription,
             configName: config.name,
             destinations: config.destinations,
+            auth: source.auth,
           });
           endpoint.configs.add(config.name);
         } else if (owner.configName !== config.name) {

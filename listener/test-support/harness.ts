@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { JWTVerifyGetKey } from 'jose';
+import type { EndpointAuth } from '../config/schema.js';
+import { createAuthenticator } from '../webhook/authenticator.js';
 import pino from 'pino';
 import { MemoryCluster } from '../cluster/memory-cluster.js';
 import { parseConfig } from '../config/parse-config.js';
@@ -30,6 +33,9 @@ export interface HarnessOptions {
   readonly concurrency?: number;
   readonly maxQueued?: number;
   readonly seed?: boolean;
+  readonly rateLimitPerSecond?: number;
+  readonly auth?: EndpointAuth;
+  readonly jwks?: (uri: URL) => JWTVerifyGetKey;
 }
 
 /** Waits until queued microtasks and timers of the in-memory watches have run. */
@@ -79,12 +85,25 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
     allowedOrigins: ['eventgrid.azure.net'],
     actOnEventTypes: new Set([KeyVaultEventType.SecretNewVersionCreated]),
     maxEventsPerDelivery: options.maxEventsPerDelivery ?? 5000,
+    rateLimitPerSecond: options.rateLimitPerSecond ?? 0,
+    authenticatorFor: (auth) =>
+      createAuthenticator(auth, {
+        readSecret: (ref, key) => cluster.readSecretValue(ref, key),
+        now: () => Date.now(),
+        secretTtlMs: 0,
+        ...(options.jwks === undefined ? {} : { jwks: options.jwks }),
+      }),
     now: () => new Date('2026-12-01T12:00:00Z'),
   };
   const config = parseConfig(yamlFixture('configs/keyvault-rotation.yaml')[0]);
   if (!config.ok) throw new Error(config.errors.join('; '));
   const routes: RouteTarget[] = [
-    { subscription: SUBSCRIPTION, configName: config.config.name, destinations: config.config.destinations },
+    {
+      subscription: SUBSCRIPTION,
+      configName: config.config.name,
+      destinations: config.config.destinations,
+      auth: options.auth,
+    },
   ];
   const app = await buildWebhookApp(deps, routes, { logger: log, bodyLimit: options.bodyLimit ?? 1_048_576 });
   return {

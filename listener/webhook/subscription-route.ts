@@ -1,3 +1,4 @@
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   AEG_EVENT_TYPE,
@@ -36,14 +37,49 @@ function header(request: FastifyRequest, name: string): string | undefined {
  * One Event Grid subscription's path. Registered once per subscription in a plain loop; everything it
  * needs arrives as plugin options, so each path is a self-contained unit that tests can build alone.
  */
-export function subscriptionRoute(
+export async function subscriptionRoute(
   app: FastifyInstance,
   { deps, target }: SubscriptionRouteOptions,
 ): Promise<void> {
   const path = `/${target.subscription}`;
   const labels = { subscription: target.subscription };
 
-  app.post(path, async (request, reply) => {
+  if (deps.rateLimitPerSecond > 0) {
+    // Per path, not per client address: Event Grid delivers from many addresses.
+    await app.register(rateLimit, {
+      max: deps.rateLimitPerSecond,
+      timeWindow: 1000,
+      keyGenerator: () => target.subscription,
+      errorResponseBuilder: (_request, context) => {
+        deps.metrics.deliveries.inc({ ...labels, outcome: 'rate-limited' });
+        return new HttpError('RATE_LIMITED', `more than ${context.max} deliveries per second on ${path}`);
+      },
+    });
+  }
+
+  const authenticate = target.auth === undefined ? undefined : deps.authenticatorFor(target.auth);
+  const checkAuth = async (request: FastifyRequest): Promise<void> => {
+    if (authenticate === undefined) return;
+    const result = await authenticate({
+      headers: request.headers,
+      query: request.query as Record<string, unknown>,
+    });
+    if (result.ok) return;
+    deps.metrics.authFailures.inc({ ...labels, reason: result.reason });
+    request.log.warn(
+      { subscription: target.subscription, reason: result.reason },
+      'delivery refused by endpoint authentication',
+    );
+    const code =
+      result.status === 503
+        ? 'AUTH_UNAVAILABLE'
+        : result.status === 403
+          ? 'CALLER_NOT_ALLOWED'
+          : 'UNAUTHENTICATED';
+    throw new HttpError(code, result.reason);
+  };
+
+  app.post(path, { preHandler: checkAuth }, async (request, reply) => {
     const started = process.hrtime.bigint();
     const log = request.log.child({ subscription: target.subscription, config: target.configName });
     try {
@@ -224,7 +260,6 @@ export function subscriptionRoute(
       throw new HttpError('METHOD_NOT_ALLOWED', `only ${ALLOW} are served on ${path}`);
     },
   });
-  return Promise.resolve();
 }
 
 function hostOf(url: string): string {
