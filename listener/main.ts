@@ -2,7 +2,9 @@
 // The process edge, the only impure file: flags, clients, sockets, signals. Everything else is built
 // from what this file passes in.
 import { KubeConfig } from '@kubernetes/client-node';
-import { hostname } from 'node:os';
+import { existsSync } from 'node:fs';
+import { homedir, hostname } from 'node:os';
+import { join } from 'node:path';
 import { HELP, parseCli, type CliOptions } from './cli.js';
 import type { Cluster } from './cluster/cluster.js';
 import { KubeCluster } from './cluster/kube-cluster.js';
@@ -16,6 +18,11 @@ import { createLogger } from './ops/logger.js';
 import { createMetrics } from './ops/metrics.js';
 import { createHttpBind } from './server/http-bind.js';
 import { createValidationUrlFetcher } from './webhook/validation-url.js';
+
+/** A start-up failure the operator can fix; printed as one line, without a stack. */
+class StartupError extends Error {
+  override readonly name = 'StartupError';
+}
 
 async function memoryCluster(
   paths: readonly string[],
@@ -36,8 +43,21 @@ async function memoryCluster(
 
 function kubeCluster(options: CliOptions): KubeCluster {
   const kubeConfig = new KubeConfig();
-  if (options.kubeconfig !== undefined) kubeConfig.loadFromFile(options.kubeconfig);
-  else kubeConfig.loadFromDefault();
+  if (options.kubeconfig !== undefined) {
+    kubeConfig.loadFromFile(options.kubeconfig);
+  } else {
+    // loadFromDefault quietly falls back to http://localhost:8080; say so instead of retrying forever.
+    const found =
+      (process.env.KUBECONFIG ?? '') !== '' ||
+      existsSync(join(homedir(), '.kube', 'config')) ||
+      process.env.KUBERNETES_SERVICE_HOST !== undefined;
+    if (!found) {
+      throw new StartupError(
+        'no Kubernetes configuration: give --kubeconfig, set KUBECONFIG, create ~/.kube/config, run in a cluster, or use --memory-cluster',
+      );
+    }
+    kubeConfig.loadFromDefault();
+  }
   const instance = process.env.POD_NAME ?? hostname();
   return new KubeCluster(kubeConfig, { component: 'eventgrid-reloader', instance });
 }
@@ -160,9 +180,13 @@ main(process.argv.slice(2)).then(
     setTimeout(() => process.exit(code), 1000).unref();
   },
   (error: unknown) => {
-    process.stderr.write(
-      `fatal: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
-    );
+    const detail =
+      error instanceof StartupError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
+    process.stderr.write(`error: ${detail}\n`);
     process.exit(1);
   },
 );

@@ -18,10 +18,11 @@ export function fileConfigSource(
       let stopped = false;
       let timer: NodeJS.Timeout | undefined;
       const watchers: FSWatcher[] = [];
+      const watchProblems: string[] = [];
       const load = async (): Promise<void> => {
         const { manifests, problems } = await loadManifests(paths);
         const configs: ConfigObject[] = [];
-        const issues = [...problems];
+        const issues = [...watchProblems, ...problems];
         for (const { file, manifest } of manifests) {
           const kind = (manifest as { kind?: unknown }).kind;
           if (kind !== CONFIG_KIND) {
@@ -35,7 +36,6 @@ export function fileConfigSource(
         }
         if (!stopped) onChange(configs, issues);
       };
-      void load();
       if (options.watch) {
         for (const path of paths) {
           try {
@@ -45,11 +45,14 @@ export function fileConfigSource(
             });
             watcher.on('error', () => watcher.close());
             watchers.push(watcher);
-          } catch {
-            // A path that cannot be watched is still read once; the load reports it if it is missing.
+          } catch (error) {
+            // Still read once, but changes will go unnoticed: the operator should know.
+            const reason = error instanceof Error ? error.message : String(error);
+            watchProblems.push(`${path}: cannot watch for changes (${reason})`);
           }
         }
       }
+      void load();
       return {
         stop: () => {
           stopped = true;

@@ -8,7 +8,12 @@ import {
   type SubscriptionValidationEvent,
 } from './event-grid-event.js';
 import { formatIssues } from './issues.js';
-import { identifyKeyVaultObject, keyVaultDataSchema, type KeyVaultObject } from './key-vault.js';
+import {
+  identifyKeyVaultObject,
+  keyVaultDataSchema,
+  objectTypeOfEventType,
+  type KeyVaultObject,
+} from './key-vault.js';
 
 export type EventSchema = 'eventgrid' | 'cloudevents';
 
@@ -122,6 +127,15 @@ export function parseKeyVaultEvent(event: InboundEvent, path: string): ParseResu
       ok: false,
       error: `${path}: no Key Vault object named by data.Id, data.ObjectName or subject`,
     };
+  }
+  // A SecretNewVersionCreated whose Id names a key contradicts itself: refuse it rather than guess.
+  const expected = objectTypeOfEventType(event.type);
+  if (
+    expected !== undefined &&
+    object.objectType !== undefined &&
+    object.objectType.toLowerCase() !== expected.toLowerCase()
+  ) {
+    return { ok: false, error: `${path}: ${event.type} names a ${object.objectType}, not a ${expected}` };
   }
   return { ok: true, value: object };
 }

@@ -1,12 +1,17 @@
 import { z } from 'zod';
 import { timestampSchema } from './timestamp.js';
 
+// Ids, types and subjects end up in annotations and logs; Azure's are short, so long ones are refused
+// here (400) rather than by the API server later (a 422 that Event Grid would retry for a day).
+export const MAX_ID_LENGTH = 256;
+export const MAX_TEXT_LENGTH = 1024;
+
 /** The Event Grid schema envelope as delivered to a webhook (data is typed per event type). */
 export const eventGridEventSchema = z.object({
-  id: z.string().min(1),
-  topic: z.string().optional(),
-  subject: z.string(),
-  eventType: z.string().min(1),
+  id: z.string().min(1).max(MAX_ID_LENGTH),
+  topic: z.string().max(MAX_TEXT_LENGTH).optional(),
+  subject: z.string().max(MAX_TEXT_LENGTH),
+  eventType: z.string().min(1).max(MAX_ID_LENGTH),
   eventTime: timestampSchema,
   data: z.unknown(),
   dataVersion: z.string(),
@@ -22,7 +27,8 @@ export const SUBSCRIPTION_DELETED_EVENT = 'Microsoft.EventGrid.SubscriptionDelet
 
 export const subscriptionValidationDataSchema = z.object({
   validationCode: z.string().min(1).max(1024),
-  validationUrl: z.url().optional(),
+  // Any string: a URL that does not parse is simply never fetched; the code is still answered.
+  validationUrl: z.string().max(4096).optional(),
 });
 export type SubscriptionValidationData = z.infer<typeof subscriptionValidationDataSchema>;
 

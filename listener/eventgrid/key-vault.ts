@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_TEXT_LENGTH } from './event-grid-event.js';
 
 export const KEY_VAULT_EVENT_PREFIX = 'Microsoft.KeyVault.';
 
@@ -63,22 +64,37 @@ function canonicaliseKeys(input: unknown): unknown {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) return input;
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(input)) {
-    const canonical = FIELDS[key.trim().toLowerCase() as keyof typeof FIELDS] as string | undefined;
+    const lower = key.trim().toLowerCase();
+    const canonical = Object.hasOwn(FIELDS, lower) ? FIELDS[lower as keyof typeof FIELDS] : undefined;
     if (canonical !== undefined && !(canonical in out)) out[canonical] = value;
   }
   return out;
 }
 
-const optionalText = z.string().trim().min(1).optional();
+const optionalText = z.string().trim().min(1).max(MAX_TEXT_LENGTH).optional();
+const objectNameSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z-]{1,127}$/, 'must be a Key Vault object name (1–127 letters, digits, hyphens)')
+  .optional();
+const versionSchema = z
+  .string()
+  .trim()
+  .regex(/^[0-9A-Za-z]{1,64}$/, 'must be a Key Vault version (letters and digits)')
+  .optional();
 
 export const keyVaultDataSchema = z.preprocess(
   canonicaliseKeys,
   z.object({
     id: optionalText,
-    vaultName: optionalText,
+    vaultName: z
+      .string()
+      .trim()
+      .regex(/^[0-9A-Za-z-]{1,63}$/, 'must be a vault name')
+      .optional(),
     objectType: optionalText,
-    objectName: optionalText,
-    version: optionalText,
+    objectName: objectNameSchema,
+    version: versionSchema,
     nbf: unixSecondsSchema,
     exp: unixSecondsSchema,
   }),
@@ -148,6 +164,12 @@ export function identifyKeyVaultObject(subject: string, data: KeyVaultData): Key
   const match = SUBJECT_OBJECT.exec(trimmed);
   if (match?.[1] !== undefined) return { ...base, name: match[1] };
   return undefined;
+}
+
+/** The object type an event type is about: `Microsoft.KeyVault.SecretNewVersionCreated` → Secret. */
+export function objectTypeOfEventType(eventType: string): 'Secret' | 'Key' | 'Certificate' | undefined {
+  const match = /^Microsoft\.KeyVault\.(Secret|Key|Certificate)[A-Z]/.exec(eventType);
+  return match?.[1] as 'Secret' | 'Key' | 'Certificate' | undefined;
 }
 
 function collectionToObjectType(collection: KeyVaultCollection): string {

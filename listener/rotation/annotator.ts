@@ -201,10 +201,11 @@ export class Annotator {
     });
   }
 
-  /** Resolves when every queued Event has been sent (graceful shutdown). */
-  async drainEvents(): Promise<void> {
-    while (this.#events.activeCount + this.#events.pendingCount > 0) {
-      await new Promise((resolve) => setImmediate(resolve));
+  /** Resolves when every queued Event has been sent, or after `timeoutMs` (graceful shutdown). */
+  async drainEvents(timeoutMs = 5_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.#events.activeCount + this.#events.pendingCount > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
 }

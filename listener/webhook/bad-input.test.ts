@@ -104,7 +104,7 @@ function withIndex(value: unknown, index: number): unknown {
 function expand(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(expand);
   if (typeof value !== 'object' || value === null) return value;
-  const entries = Object.entries(value);
+  const entries = Object.entries(value as Record<string, unknown>);
   const [only] = entries;
   if (entries.length === 1 && only !== undefined) {
     const [key, spec] = only;
@@ -248,20 +248,20 @@ async function replayAndCheck(h: Harness, badCase: BadCase, send: () => Promise<
   expect(observed.status, observed.body.slice(0, 300)).toBe(status);
 
   const body = jsonBody(observed);
+  const field = (name: string): unknown =>
+    typeof body === 'object' && body !== null && name in body
+      ? (body as Record<string, unknown>)[name]
+      : undefined;
   if (observed.status >= 400 && body !== undefined) {
-    expect(body, 'an error answer carries a stable code').toMatchObject({ code: expect.any(String) });
-    if (expected.code !== undefined && knownBug === undefined) {
-      expect(body).toMatchObject({ code: expected.code });
-    }
+    expect(typeof field('code'), 'an error answer carries a stable code').toBe('string');
+    if (expected.code !== undefined && knownBug === undefined) expect(field('code')).toBe(expected.code);
   }
   if (expected.code !== undefined && knownBug === undefined && badCase.raw === undefined) {
     expect(body, 'an error answer is JSON').toBeDefined();
   }
-  const answeredCode =
-    typeof body === 'object' && body !== null && 'validationResponse' in body
-      ? body.validationResponse
-      : undefined;
-  if (knownBug === undefined) expect(answeredCode, 'validationResponse').toBe(expected.validationResponse);
+  if (knownBug === undefined) {
+    expect(field('validationResponse'), 'validationResponse').toBe(expected.validationResponse);
+  }
 
   const changed = changedSince(h, before);
   if (observed.status !== 200) {
@@ -271,10 +271,9 @@ async function replayAndCheck(h: Harness, badCase: BadCase, send: () => Promise<
       changed.filter((key) => !ANNOTATED.has(key)),
       'only ExternalSecrets that read the rotated secret may change',
     ).toEqual([]);
-    if (knownBug === undefined && expected.changed !== undefined) {
-      expect(changed).toEqual(
-        expected.changed === 'annotated' ? [...ANNOTATED].sort() : [...expected.changed].sort(),
-      );
+    if (knownBug === undefined) {
+      const wanted = expected.changed ?? [];
+      expect(changed).toEqual(wanted === 'annotated' ? [...ANNOTATED].sort() : [...wanted].sort());
     }
   }
   if (knownBug === undefined) {

@@ -90,6 +90,13 @@ export async function subscriptionRoute(
           `aeg-subscription-name ${claimed} is not this path's subscription`,
         );
       }
+      // Checked before validating each element: a 1 MiB array of tiny items must not cost seconds.
+      if (Array.isArray(request.body) && request.body.length > deps.maxEventsPerDelivery) {
+        throw new HttpError(
+          'TOO_MANY_EVENTS',
+          `${request.body.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`,
+        );
+      }
       const parsed = parseDelivery(request.body, header(request, 'content-type'));
       if (!parsed.ok) throw new HttpError('INVALID_DELIVERY', parsed.error);
       const delivery = parsed.value;
