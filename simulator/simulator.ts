@@ -1,16 +1,24 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
-import { eventGridEventSchema, type EventGridEvent } from '../listener/eventgrid/index.js';
+import { formatIssues, type EventGridEvent } from '../listener/eventgrid/index.js';
 import { createScaledClock, type Clock } from './core/clock.js';
 import { cryptoRandom, randomGuid, type Random } from './core/random.js';
 import { jsonSize, splitIntoBatches } from './delivery/batching.js';
 import { runDelivery, type AttemptRecord, type DeliveryRecord } from './delivery/delivery-run.js';
 import { createHttpSender } from './delivery/http-sender.js';
 import { RESPONSE_TIMEOUT_MS, VALIDATION_WINDOW_MS } from './delivery/retry-policy.js';
-import { loadFixture } from './events/load-fixture.js';
-import { selfCheck } from './events/self-check.js';
 import { vaultLocation, vaultTopic } from './events/key-vault-event.js';
+import { loadFixture } from './events/load-fixture.js';
 import { createKeyVaultEmulator, type KeyVaultEmulator } from './keyvault/key-vault-emulator.js';
+import { MAX_PUBLISH_BYTES, normalisePublished, topicMatches } from './publish-rules.js';
+import { buildReport, snapshotDelivery } from './report/build-report.js';
+import { PublishError, SubscriptionError } from './simulator-errors.js';
+import type {
+  SimulatorEvent,
+  SimulatorListener,
+  SimulatorReport,
+  SubscriptionSnapshot,
+} from './simulator-types.js';
 import { matchesFilters } from './subscription/filters.js';
 import { performHandshake, type HandshakeOutcome } from './subscription/handshake.js';
 import {
@@ -19,15 +27,10 @@ import {
   type SubscriptionOptionsInput,
 } from './subscription/subscription-options.js';
 import { createValidationRegistry, type ValidationRegistry } from './subscription/validation-registry.js';
-import { validationRoutes } from './subscription/validation-routes.js';
-import { buildReport, snapshotDelivery } from './report/build-report.js';
-import type {
-  SimulatorEvent,
-  SimulatorListener,
-  SimulatorReport,
-  SubscriptionSnapshot,
-} from './simulator-types.js';
-import { formatIssues } from '../listener/eventgrid/index.js';
+import { startValidationServer } from './subscription/validation-server.js';
+import { endpointKey, isUnderTargets } from './targets.js';
+
+export { PublishError, SubscriptionError } from './simulator-errors.js';
 
 export interface SimulatorOptions {
   /** The timeline of retries, time-to-live and Key Vault expiry (default: real time). */
@@ -88,29 +91,6 @@ export interface Simulator {
   /** Cancels pending retries, stops timers, closes connections and the validation server. */
   close(): Promise<void>;
 }
-
-/** Publishes above Azure's limit (1 MB per event and per request) or with invalid events. */
-export class PublishError extends Error {
-  constructor(
-    readonly code: 'SIM_PAYLOAD_TOO_LARGE' | 'SIM_INVALID_EVENT',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'PublishError';
-  }
-}
-
-export class SubscriptionError extends Error {
-  constructor(
-    readonly code: 'SIM_BAD_SUBSCRIPTION' | 'SIM_TARGET_NOT_ALLOWED' | 'SIM_DUPLICATE_SUBSCRIPTION',
-    message: string,
-  ) {
-    super(message);
-    this.name = 'SubscriptionError';
-  }
-}
-
-const MAX_PUBLISH_BYTES = 1024 * 1024;
 
 interface SubscriptionEntry {
   readonly options: SubscriptionOptions;
@@ -389,62 +369,4 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   };
 
   return simulator;
-}
-
-/** Endpoints compare by origin and path; the query (a shared secret, perhaps) may vary. */
-function endpointKey(url: URL): string {
-  return `${url.origin}${url.pathname}`;
-}
-
-function isUnderTargets(endpoint: string, targets: readonly string[]): boolean {
-  const url = new URL(endpoint);
-  return targets.some((target) => {
-    const base = new URL(target);
-    if (base.origin !== url.origin) return false;
-    const prefix = base.pathname.endsWith('/') ? base.pathname : `${base.pathname}/`;
-    return url.pathname === base.pathname || url.pathname.startsWith(prefix);
-  });
-}
-
-/** A subscription's topic is a full resource id or its last segment (`kv-prod` for a vault). */
-function topicMatches(wanted: string | undefined, topic: string | undefined): boolean {
-  if (wanted === undefined) return true;
-  if (topic === undefined) return false;
-  const lowerTopic = topic.toLowerCase();
-  const lowerWanted = wanted.toLowerCase();
-  return lowerTopic === lowerWanted || lowerTopic.split('/').at(-1) === lowerWanted;
-}
-
-/** Checks a published event and fills in what Event Grid fills in on publish (topic, metadataVersion). */
-function normalisePublished(event: EventGridEvent, index: number, defaultTopic: string): EventGridEvent {
-  const parsed = eventGridEventSchema.safeParse(event);
-  if (!parsed.success) {
-    throw new PublishError('SIM_INVALID_EVENT', formatIssues(parsed.error, `events[${index}]`));
-  }
-  const size = jsonSize(parsed.data);
-  if (size > MAX_PUBLISH_BYTES) {
-    throw new PublishError(
-      'SIM_PAYLOAD_TOO_LARGE',
-      `events[${index}] is ${size} bytes; Event Grid's limit is 1 MB`,
-    );
-  }
-  return selfCheck(
-    eventGridEventSchema,
-    {
-      ...parsed.data,
-      topic: parsed.data.topic ?? defaultTopic,
-      metadataVersion: parsed.data.metadataVersion ?? '1',
-    },
-    'published event',
-  );
-}
-
-async function startValidationServer(
-  registry: ValidationRegistry,
-): Promise<{ server: FastifyInstance; url: string }> {
-  const server = Fastify({ logger: false });
-  await server.register(validationRoutes, { registry });
-  // Loopback only: the webhook under test runs here, and nothing else needs to reach us.
-  const address = await server.listen({ host: '127.0.0.1', port: 0 });
-  return { server, url: address };
 }

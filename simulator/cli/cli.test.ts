@@ -206,6 +206,23 @@ describe('replay', () => {
     expect(h.requests.map((request) => request.url)).toEqual(['/kv-rotation', '/kv-rotation']);
   });
 
+  it('delivers to URL/NAME, keeping a query string (a shared secret) on every request', async () => {
+    const h = await hook();
+    const result = await run([
+      'replay',
+      '--target',
+      `${h.url}/hooks/?code=s3cret`,
+      '--subscription',
+      'kv-rotation',
+      FIXTURE,
+    ]);
+    expect(result.code).toBe(0);
+    expect(h.requests.map((request) => request.url)).toEqual([
+      '/hooks/kv-rotation?code=s3cret',
+      '/hooks/kv-rotation?code=s3cret',
+    ]);
+  });
+
   it('exits 1 when an event is dead-lettered, and writes the record', async () => {
     const h = await hook(() => ({ status: 400 }));
     const dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));

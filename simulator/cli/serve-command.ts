@@ -6,7 +6,9 @@ import { createKubeCluster } from '../embedded/kube-cluster.js';
 import { loadServeConfig, type ServeConfig } from '../serve/serve-config.js';
 import { startServe } from '../serve/start-serve.js';
 import { joinEndpoint, parseTarget } from './delivery-flags.js';
+import { createScaledClock } from '../core/clock.js';
 import { createOutput, type CommandIO } from './output.js';
+import { progressPrinter } from './progress.js';
 import { FlagReader, parseFlags } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
@@ -112,7 +114,9 @@ export async function serveCommand(argv: readonly string[], io: CommandIO): Prom
         ? createDebugClusterView(listenerAdmin)
         : undefined;
 
+  const clock = createScaledClock({ scale: timeScale });
   const handle = await startServe({
+    clock,
     host,
     port,
     config,
@@ -124,6 +128,7 @@ export async function serveCommand(argv: readonly string[], io: CommandIO): Prom
     onProgress: (line) => {
       output.progress(line);
     },
+    observe: progressPrinter(output, () => clock.now()),
   });
   await handle.subscribed;
   await new Promise<void>((done) => {

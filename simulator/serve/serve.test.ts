@@ -146,6 +146,40 @@ describe('serve', () => {
   });
 });
 
+describe('serve attached to a cluster', () => {
+  it('shows the reloader/* annotations it reads back', async () => {
+    let version = '1';
+    serve = await startServe({
+      host: '127.0.0.1',
+      port: 0,
+      dashboardDir: await findDashboardDir(),
+      config: parseServeConfig('inline', '{}'),
+      annotationPollMs: 10,
+      cluster: {
+        externalSecrets: () =>
+          Promise.resolve([
+            {
+              namespace: 'team-a',
+              name: 'db',
+              annotations: { 'reloader/secret-version': version, other: 'x' },
+            },
+          ]),
+        events: () => Promise.resolve([]),
+      },
+    });
+    const url = serve.url;
+    const annotations = async (): Promise<unknown> =>
+      ((await call('GET', `${url}/api/state`)).json() as { annotations: unknown }).annotations;
+    await expect
+      .poll(annotations)
+      .toEqual([{ ref: 'team-a/db', annotations: { 'reloader/secret-version': '1' } }]);
+    version = '2';
+    await expect
+      .poll(annotations)
+      .toEqual([{ ref: 'team-a/db', annotations: { 'reloader/secret-version': '2' } }]);
+  });
+});
+
 describe('serve config', () => {
   it('names the bad field', () => {
     expect(() =>

@@ -3,7 +3,7 @@ import { createScaledClock } from '../core/clock.js';
 import { cryptoRandom, type Random } from '../core/random.js';
 import type { ClusterView } from '../embedded/cluster-view.js';
 import { createSimulator, type Simulator } from '../simulator.js';
-import type { SubscriptionSnapshot } from '../simulator-types.js';
+import type { SimulatorListener, SubscriptionSnapshot } from '../simulator-types.js';
 import { watchAnnotations, type AnnotationView, type AnnotationWatcher } from './annotation-watcher.js';
 import { createLiveFeed } from './live-feed.js';
 import { buildServeApp } from './serve-app.js';
@@ -24,6 +24,8 @@ export interface ServeOptions {
   readonly cluster?: ClusterView;
   readonly annotationPollMs?: number;
   readonly onProgress?: (line: string) => void;
+  /** Observes the simulator from the start (handshakes included), e.g. to print progress. */
+  readonly observe?: SimulatorListener;
 }
 
 export interface ServeHandle {
@@ -50,6 +52,8 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
     // Only the endpoints of the configured subscriptions: the user named them, nothing else.
     allowedTargets: options.config.subscriptions.map((subscription) => subscription.endpoint),
   });
+
+  if (options.observe !== undefined) simulator.on(options.observe);
 
   for (const vault of options.config.vaults) {
     simulator.keyVault.createVault(vault.name, {
@@ -125,14 +129,7 @@ export async function startServe(options: ServeOptions): Promise<ServeHandle> {
   }
 
   const subscribed = Promise.all(
-    options.config.subscriptions.map(async (subscription) => {
-      const snapshot = await simulator.subscribe(subscription);
-      progress(
-        `subscription ${snapshot.name} -> ${snapshot.endpoint}: ${snapshot.state}` +
-          (snapshot.failureReason === undefined ? '' : ` (${snapshot.failureReason})`),
-      );
-      return snapshot;
-    }),
+    options.config.subscriptions.map((subscription) => simulator.subscribe(subscription)),
   );
 
   return {
