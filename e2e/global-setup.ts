@@ -9,6 +9,11 @@ import type { TestProject } from 'vitest/node';
 
 import type { RunningCluster } from './cluster/cluster-provider.js';
 import { selectClusterProvider } from './cluster/select-provider.js';
+import {
+  startClusterControlServer,
+  type ClusterControlAddress,
+  type ClusterControlServer,
+} from './support/cluster-control-server.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,6 +22,8 @@ declare module 'vitest' {
     e2eKubernetesVersion: string;
     /** False on the local control plane: no namespace finalization, no Pods. */
     e2eRunsControllers: boolean;
+    /** Where test files call the cluster's optional capabilities (e2e/support/cluster-control.ts). */
+    e2eClusterControl: ClusterControlAddress;
   }
 }
 
@@ -36,8 +43,20 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('e2eClusterProvider', cluster.provider);
   project.provide('e2eKubernetesVersion', cluster.version);
   project.provide('e2eRunsControllers', cluster.runsControllers);
+  let control: ClusterControlServer;
+  try {
+    control = await startClusterControlServer(cluster);
+  } catch (error: unknown) {
+    await cluster.stop();
+    throw error;
+  }
+  project.provide('e2eClusterControl', control.address);
 
   return async () => {
-    await cluster.stop();
+    try {
+      await control.close();
+    } finally {
+      await cluster.stop();
+    }
   };
 }

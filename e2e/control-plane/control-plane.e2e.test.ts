@@ -1,6 +1,3 @@
-/* eslint-disable @typescript-eslint/no-unsafe-class-instance-assignment --
-   client-node's models (V1Namespace, ...) are generated classes with an empty constructor and no instance
-   members; the client serializes plain objects, and its own examples pass object literals. */
 import {
   ApiException,
   ApiextensionsV1Api,
