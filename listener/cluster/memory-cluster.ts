@@ -19,6 +19,7 @@ import {
 } from './external-secret.js';
 
 type Json = Record<string, unknown>;
+const MAX_EVENTS = 1000;
 type Kind = 'ExternalSecret' | 'Namespace' | 'Config';
 export type MemoryOperation = 'annotate' | 'recordEvent' | 'updateConfigStatus';
 
@@ -103,6 +104,8 @@ export class MemoryCluster implements Cluster {
     await Promise.resolve();
     this.#fault('recordEvent', refKey(event.regarding));
     this.#events.push({ ...event, time: this.now().toISOString() });
+    // Like the API server's Event TTL: a long rehearsal must not grow without bound.
+    if (this.#events.length > MAX_EVENTS) this.#events.splice(0, this.#events.length - MAX_EVENTS);
   }
 
   async updateConfigStatus(name: string, status: ConfigStatus): Promise<void> {
