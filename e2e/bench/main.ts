@@ -1,0 +1,103 @@
+/**
+ * `npm run bench`: the process edge of the benchmark (flags, the environment's lifetime, output files,
+ * exit status). What is measured and how lives in the scenario folders; see README.md.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+import { createBenchContext } from './bench-context.js';
+import { BENCH_HELP, parseBenchCli } from './bench-cli.js';
+import { benchPlan } from './bench-plan.js';
+import { createProgress } from './progress.js';
+import { listenerCommit, machineInfo } from './report/environment-info.js';
+import { markdownReport } from './report/markdown-report.js';
+import { runBench, type BenchOutcome } from './run-bench.js';
+
+const BENCH_DIRECTORY = fileURLToPath(new URL('.', import.meta.url));
+
+async function main(argv: readonly string[]): Promise<number> {
+  const cli = parseBenchCli(argv, BENCH_DIRECTORY);
+  if (cli.kind === 'help') {
+    process.stdout.write(`${BENCH_HELP}\n`);
+    return 0;
+  }
+  if (cli.kind === 'error') {
+    process.stderr.write(`error: ${cli.message}\nRun with --help for the flags.\n`);
+    return 2;
+  }
+  const options = cli.options;
+  const outDirectory = resolve(options.outDirectory);
+  const artifactsDirectory = join(outDirectory, 'results');
+  await mkdir(artifactsDirectory, { recursive: true });
+  const plan = benchPlan(options);
+  const progress = createProgress();
+  const date = new Date().toISOString();
+  const machine = machineInfo();
+  progress.line(
+    `bench (${plan.mode}): ${[...plan.scenarios].join(', ')}; ${machine.cores} cores, load average ${machine.loadAverage.join(' / ')}`,
+  );
+
+  const context = await createBenchContext({ plan, progress, artifactsDirectory });
+  let outcome: BenchOutcome;
+  try {
+    outcome = await runBench(context);
+  } finally {
+    progress.line('stopping the listener, proxy and control plane');
+    await context.close();
+  }
+
+  const durationSeconds = progress.elapsed();
+  const versions = {
+    node: process.version,
+    kubeApiServer: context.controlPlane.version.gitVersion,
+    etcd: context.etcdVersion,
+    listenerCommit: await listenerCommit(),
+  };
+  const header = { date, mode: plan.mode, durationSeconds, machine, versions };
+  const table = markdownReport(header, outcome.figures, outcome.errors, outcome.profiles);
+  const results = {
+    benchmark: 'eventgrid-reloader-listener',
+    schemaVersion: 1,
+    ...header,
+    machineAtEnd: machineInfo(),
+    command: `npm run bench -- ${argv.join(' ')}`.trim(),
+    plan: { ...plan, scenarios: [...plan.scenarios] },
+    figures: outcome.figures,
+    missed: outcome.figures
+      .filter((row) => row.verdict === 'MISSED')
+      .map((row) => `${row.scenario}: ${row.name}: ${row.verdictText}`),
+    errors: outcome.errors,
+    profiles: outcome.profiles,
+    scenarios: {
+      ingest: outcome.ingest,
+      fanout: outcome.fanout,
+      scale: outcome.scale,
+      burst: outcome.burst,
+    },
+    artifacts: artifactsDirectory,
+  };
+  await mkdir(outDirectory, { recursive: true });
+  await writeFile(join(outDirectory, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
+  await writeFile(join(outDirectory, 'results.md'), table);
+  process.stdout.write(`\n${table}`);
+  progress.line(
+    `wrote ${join(outDirectory, 'results.json')} and results.md; logs and profiles in ${artifactsDirectory}`,
+  );
+
+  if (outcome.errors.length > 0) return 1;
+  if (options.failOnMiss && results.missed.length > 0) return 3;
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(
+      `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    process.exitCode = 1;
+  },
+);
