@@ -1,5 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { http, HttpResponse } from 'msw';
+import { delay, http, HttpResponse } from 'msw';
 import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { WatchHandlers } from './cluster.js';
@@ -103,6 +103,28 @@ describe('KubeCluster over HTTP (msw)', () => {
     expect(error).toBeInstanceOf(ClusterError);
     expect((error as ClusterError).code).toBe(code);
     expect((error as ClusterError).message).toContain('ns/db');
+  });
+
+  it('gives up on a patch past its deadline as UNAVAILABLE, so the delivery is retried', async () => {
+    server.use(
+      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, async () => {
+        await delay(500);
+        return HttpResponse.json({});
+      }),
+    );
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'test', server: API }],
+      users: [{ name: 'test', token: 'not-a-real-token' }],
+      contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
+      currentContext: 'test',
+    });
+    const cluster = new KubeCluster(kubeConfig, { component: 'c', instance: 'i', requestTimeoutMs: 50 });
+    const error = await cluster
+      .annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' })
+      .catch((e: unknown) => e);
+    expect((error as ClusterError).code).toBe('UNAVAILABLE');
+    expect((error as ClusterError).message).toContain('no answer within 50 ms');
   });
 
   it('maps a network failure to UNAVAILABLE', async () => {

@@ -28,6 +28,7 @@ import {
   type ExternalSecret,
   type ObjectRef,
 } from './external-secret.js';
+import { ClusterError } from './cluster-error.js';
 import { toClusterError } from './kube-errors.js';
 
 export interface KubeClusterOptions {
@@ -37,6 +38,8 @@ export interface KubeClusterOptions {
   readonly instance: string;
   /** Delay before a failed watch starts again; doubled per failure up to the maximum. */
   readonly watchRetry?: { readonly initialMs: number; readonly maxMs: number };
+  /** Longest wait for an annotation patch (default 10 s). */
+  readonly requestTimeoutMs?: number;
   readonly setTimeout?: (callback: () => void, ms: number) => { unref?: () => void };
   readonly clearTimeout?: (handle: unknown) => void;
   readonly now?: () => Date;
@@ -59,6 +62,7 @@ export class KubeCluster implements Cluster {
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#options = {
       watchRetry: { initialMs: 500, maxMs: 30_000 },
+      requestTimeoutMs: 10_000,
       now: () => new Date(),
       ...options,
     };
@@ -116,19 +120,46 @@ export class KubeCluster implements Cluster {
 
   async annotateExternalSecret(ref: ObjectRef, annotations: Readonly<Record<string, string>>): Promise<void> {
     try {
-      await this.#custom.patchNamespacedCustomObject(
-        {
-          group: EXTERNAL_SECRET_GROUP,
-          version: EXTERNAL_SECRET_VERSION,
-          plural: EXTERNAL_SECRET_PLURAL,
-          namespace: ref.namespace,
-          name: ref.name,
-          body: { metadata: { annotations } },
-        },
-        MERGE_PATCH,
+      await this.#deadline(
+        `patch ExternalSecret ${ref.namespace}/${ref.name}`,
+        this.#custom.patchNamespacedCustomObject(
+          {
+            group: EXTERNAL_SECRET_GROUP,
+            version: EXTERNAL_SECRET_VERSION,
+            plural: EXTERNAL_SECRET_PLURAL,
+            namespace: ref.namespace,
+            name: ref.name,
+            body: { metadata: { annotations } },
+          },
+          MERGE_PATCH,
+        ),
       );
     } catch (error) {
       throw toClusterError(`patch ExternalSecret ${ref.namespace}/${ref.name}`, error);
+    }
+  }
+
+  /**
+   * client-node sets no deadline, so a stalled API server would hold a delivery until Event Grid gives
+   * up; past the deadline the call counts as UNAVAILABLE (503) and frees its slot.
+   */
+  async #deadline<T>(operation: string, call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new ClusterError(
+            'UNAVAILABLE',
+            `${operation}: no answer within ${this.#options.requestTimeoutMs} ms`,
+            undefined,
+          ),
+        );
+      }, this.#options.requestTimeoutMs);
+    });
+    try {
+      return await Promise.race([call, timeout]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 

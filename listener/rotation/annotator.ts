@@ -139,7 +139,9 @@ export class Annotator {
         return 'gone';
       }
       metrics.annotations.inc({ outcome: 'failed' });
-      log.warn(
+      // A missing RBAC verb is not cured by Event Grid's retries: an operator must act, so say it louder.
+      const level = failure.code === 'FORBIDDEN' || failure.code === 'UNAUTHORIZED' ? 'error' : 'warn';
+      log[level](
         { externalSecret: refKey(secret), code: failure.code, err: failure.message },
         'annotation failed',
       );

@@ -81,8 +81,13 @@ export function createHttpBind(timeouts: HttpTimeouts, tls?: TlsFiles): Bind {
               dispose();
               const force = setTimeout(() => server.closeAllConnections(), graceMs);
               force.unref();
+              // A keep-alive connection goes idle only once its in-flight response is sent; sweep
+              // until then so close() finishes when the last delivery does, not at the deadline.
+              const sweep = setInterval(() => server.closeIdleConnections(), 100);
+              sweep.unref();
               server.close(() => {
                 clearTimeout(force);
+                clearInterval(sweep);
                 done();
               });
               server.closeIdleConnections();
