@@ -5,11 +5,28 @@
  */
 type SyncCleanup = () => void;
 
-const cleanups = new Set<SyncCleanup>();
+interface ExitHandlers {
+  readonly onExit: () => void;
+  readonly onSignal: (signal: NodeJS.Signals) => void;
+}
+
+interface ExitCleanupState {
+  readonly cleanups: Set<SyncCleanup>;
+  installed?: ExitHandlers | undefined;
+}
+
+/**
+ * One state per process, not per module instance: vitest evaluates this module afresh for every test
+ * file in the same worker, and handlers installed per instance would pile up on `process`
+ * (MaxListenersExceededWarning) and outlive the instance that could remove them.
+ */
+const STATE = Symbol.for('reloader-listener.e2e.exit-cleanup');
+const holder = globalThis as unknown as Record<symbol, ExitCleanupState | undefined>;
+const state = (holder[STATE] ??= { cleanups: new Set<SyncCleanup>() });
 const signals: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 function runCleanups(): void {
-  for (const cleanup of cleanups) {
+  for (const cleanup of state.cleanups) {
     try {
       cleanup();
     } catch (error: unknown) {
@@ -17,7 +34,7 @@ function runCleanups(): void {
       process.stderr.write(`control plane: exit cleanup failed: ${String(error)}\n`);
     }
   }
-  cleanups.clear();
+  state.cleanups.clear();
 }
 
 function onSignal(signal: NodeJS.Signals): void {
@@ -29,21 +46,26 @@ function onSignal(signal: NodeJS.Signals): void {
 }
 
 function install(): void {
-  process.on('exit', runCleanups);
-  for (const signal of signals) process.on(signal, onSignal);
+  if (state.installed) return;
+  state.installed = { onExit: runCleanups, onSignal };
+  process.on('exit', state.installed.onExit);
+  for (const signal of signals) process.on(signal, state.installed.onSignal);
 }
 
 function uninstall(): void {
-  process.off('exit', runCleanups);
-  for (const signal of signals) process.off(signal, onSignal);
+  const { installed } = state;
+  if (!installed) return;
+  process.off('exit', installed.onExit);
+  for (const signal of signals) process.off(signal, installed.onSignal);
+  state.installed = undefined;
 }
 
 /** Registers a cleanup to run if this process ends first; call the returned function once it is moot. */
 export function runOnProcessExit(cleanup: SyncCleanup): () => void {
-  if (cleanups.size === 0) install();
-  cleanups.add(cleanup);
+  install();
+  state.cleanups.add(cleanup);
   return () => {
-    cleanups.delete(cleanup);
-    if (cleanups.size === 0) uninstall();
+    state.cleanups.delete(cleanup);
+    if (state.cleanups.size === 0) uninstall();
   };
 }

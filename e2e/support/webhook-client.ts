@@ -137,6 +137,8 @@ export function deliverySummary(answer: WebhookAnswer): DeliverySummary {
 /**
  * Whether nothing listens at the URL's host and port (a closed or moved endpoint). A fresh TCP
  * connection each time: a pooled keep-alive socket would report the old server's goodbye instead.
+ * A connection reset while connecting is "not yet": the kernel accepted it into the backlog of a
+ * listening socket that closed before the server took it, so the port was still open a moment ago.
  */
 export function isRefused(url: string): Promise<boolean> {
   const { hostname, port } = new URL(url);
@@ -147,7 +149,9 @@ export function isRefused(url: string): Promise<boolean> {
       resolve(false);
     });
     socket.once('error', (error) => {
-      if ('code' in error && error.code === 'ECONNREFUSED') resolve(true);
+      const code = 'code' in error ? error.code : undefined;
+      if (code === 'ECONNREFUSED') resolve(true);
+      else if (code === 'ECONNRESET') resolve(false);
       else reject(error);
     });
   });
