@@ -59,7 +59,12 @@ function kubeCluster(options: CliOptions): KubeCluster {
     kubeConfig.loadFromDefault();
   }
   const instance = process.env.POD_NAME ?? hostname();
-  return new KubeCluster(kubeConfig, { component: 'eventgrid-reloader', instance });
+  return new KubeCluster(kubeConfig, {
+    component: 'eventgrid-reloader',
+    instance,
+    // Every patch slot keeps its connection, with room for the Events (4 at a time) and Config status.
+    maxConnections: options.kubeConcurrency + 8,
+  });
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -78,12 +83,14 @@ async function main(argv: readonly string[]): Promise<number> {
 
   let cluster: Cluster;
   let memory: MemoryCluster | undefined;
+  let kube: KubeCluster | undefined;
   if (options.memoryCluster.length > 0) {
     memory = await memoryCluster(options.memoryCluster, (message) => logger.error(message));
     cluster = memory;
     logger.info({ seeds: options.memoryCluster }, 'running on an in-memory cluster');
   } else {
-    cluster = kubeCluster(options);
+    kube = kubeCluster(options);
+    cluster = kube;
   }
   const configSource =
     options.config.length > 0
@@ -158,6 +165,7 @@ async function main(argv: readonly string[]): Promise<number> {
       logger.info({ signal }, 'shutting down: no new connections, finishing in-flight deliveries');
       void listener
         .close()
+        .then(() => kube?.close())
         .then(() => admin.close())
         .then(() => {
           logger.info('shut down cleanly');

@@ -10,20 +10,27 @@ rounds, because the machines are shared and noisy. Builds the listener first (di
 
 Scenarios (in this order; the ExternalSecret population grows in place between sizes):
   ingest   deliveries matching no ExternalSecret from a separate closed-loop load process at
-           concurrency 1, 16, 64: deliveries/s and p50/p99, against a bare fastify server on the same
-           port. Target: listener/baseline >= 0.8 in throughput; no API requests.
+           concurrency 1, 16, 64: deliveries/s, p50/p99 and server CPU per delivery, against a bare
+           fastify server on the same port, rounds alternating. Targets: listener/baseline >= 0.8 in
+           throughput; no API requests at all.
   fanout   1,000 and 10,000 ExternalSecrets (--quick: 1,000); rotations matching 1, 100 and 1,000:
            delivery -> last annotation seen on a watch, and the listener's API requests by kind (through
            a counting proxy), against a bare @kubernetes/client-node loop of the same merge patches at
-           the same concurrency (16). Targets: >= 0.8; no LIST/GET; one PATCH per matched ExternalSecret.
-  scale    1k, 10k, 50k ExternalSecrets (--quick: 1k, 5k): cache sync time, listener RSS, one-match
-           latency p50/p99 and its slope against a bare patch's (target: flat, within 2 ms per 10k).
+           the same concurrency (16); plus, for reference, the same patches over keep-alive (undici).
+           Targets: >= 0.8; no LIST/GET/WATCH per event; one PATCH per matched ExternalSecret.
+  scale    0, 1k, 10k, 50k ExternalSecrets (--quick: 0, 1k, 5k): cache sync (vs a bare LIST), RSS (vs
+           0 ES), no-match CPU per delivery (vs the same listener on an empty in-memory cluster, runs
+           alternating; target >= 0.8, i.e. flat), one-match p50/p99 (vs a bare patch) and its slope
+           (target: bare/listener at the largest size within 0.8 of that at the smallest).
   burst    1,000 distinct rotations within one second through the simulator (with its retries): all
-           annotated, time to the last, p99 per delivery, 5xx answers; once with the rate limit off
-           (against the baseline loop, >= 0.8) and once with the default 200/s (429s retried).
+           annotated, time to the last, p99 per delivery, 5xx answers; with the rate limit off
+           (against the baseline loop, >= 0.8) and, except in --quick, with the default 200/s
+           (429s retried).
 
 Flags:
-  --quick            CI smoke sizes and durations: finishes in under 3 minutes on an idle 2-core machine.
+  --quick            CI smoke sizes and repetitions (1k and 5k ExternalSecrets, 2 ingest rounds, one
+                     burst): 4-5 minutes measured on a shared 2-core machine (load average 2-4),
+                     most of it the 1,000-patch workloads; less on an idle machine.
   --only LIST        Comma-separated scenarios to run (default: all): ${ALL_SCENARIOS.join(',')}.
   --out DIR          Where results.json and results.md go (default e2e/bench). Listener logs and CPU
                      profiles go to DIR/results/.

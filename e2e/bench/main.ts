@@ -11,6 +11,7 @@ import { BENCH_HELP, parseBenchCli } from './bench-cli.js';
 import { benchPlan } from './bench-plan.js';
 import { createProgress } from './progress.js';
 import { listenerCommit, machineInfo } from './report/environment-info.js';
+import { formatLikeTheRepository } from './report/format-output.js';
 import { markdownReport } from './report/markdown-report.js';
 import { runBench, type BenchOutcome } from './run-bench.js';
 
@@ -78,9 +79,13 @@ async function main(argv: readonly string[]): Promise<number> {
     artifacts: artifactsDirectory,
   };
   await mkdir(outDirectory, { recursive: true });
-  await writeFile(join(outDirectory, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
-  await writeFile(join(outDirectory, 'results.md'), table);
-  process.stdout.write(`\n${table}`);
+  const jsonPath = join(outDirectory, 'results.json');
+  const markdownPath = join(outDirectory, 'results.md');
+  await writeFile(jsonPath, await formatLikeTheRepository(jsonPath, JSON.stringify(results)));
+  // Aligned columns: the same text in the file and on the terminal.
+  const formattedTable = await formatLikeTheRepository(markdownPath, table);
+  await writeFile(markdownPath, formattedTable);
+  process.stdout.write(`\n${formattedTable}`);
   progress.line(
     `wrote ${join(outDirectory, 'results.json')} and results.md; logs and profiles in ${artifactsDirectory}`,
   );

@@ -1,32 +1,25 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { delay, http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeApiServer, type ApiAnswer, type FakeApiServer } from '../test-support/fake-api-server.js';
 import type { WatchHandlers } from './cluster.js';
 import { ClusterError } from './cluster-error.js';
 import type { ExternalSecret } from './external-secret.js';
 import { KubeCluster } from './kube-cluster.js';
 
-const API = 'https://kube.test';
-const ES_PATH = `${API}/apis/external-secrets.io/v1/externalsecrets`;
-const server = setupServer();
+// The API server is played over real HTTPS on 127.0.0.1 (test-support/fake-api-server.ts).
+const ES_PATH = '/apis/external-secrets.io/v1/externalsecrets';
+let api: FakeApiServer;
+beforeAll(async () => {
+  api = await startFakeApiServer();
+});
+afterEach(() => api.reset());
+afterAll(() => api.close());
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
-
-function kubeCluster(): KubeCluster {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 'test', server: API, skipTLSVerify: false }],
-    users: [{ name: 'test', token: 'not-a-real-token' }],
-    contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-    currentContext: 'test',
-  });
-  return new KubeCluster(kubeConfig, {
+function kubeCluster(options: { requestTimeoutMs?: number } = {}): KubeCluster {
+  return new KubeCluster(api.kubeConfig(), {
     component: 'eventgrid-reloader',
     instance: 'test-0',
     watchRetry: { initialMs: 10, maxMs: 50 },
+    ...options,
   });
 }
 
@@ -40,19 +33,11 @@ function es(name: string, resourceVersion: string) {
 }
 
 /**
- * A watch response. `end` closes it at once, as the API server does when a watch expires; otherwise it
- * ends after a while like a watch timeout (msw hands a body over only once it is complete).
+ * A watch answer. `end` closes it at once, as the API server does when a watch expires; otherwise it
+ * ends after a while like a watch timeout.
  */
-function watchStream(lines: unknown[], end = false): HttpResponse<ReadableStream> {
-  const encoder = new TextEncoder();
-  const stream = new ReadableStream({
-    start(controller) {
-      for (const line of lines) controller.enqueue(encoder.encode(`${JSON.stringify(line)}\n`));
-      if (end) controller.close();
-      else setTimeout(() => controller.close(), 100);
-    },
-  });
-  return new HttpResponse(stream, { headers: { 'content-type': 'application/json' } });
+function watchStream(lines: unknown[], end = false): ApiAnswer {
+  return { lines, endAfterMs: end ? 0 : 100 };
 }
 
 async function eventually(check: () => boolean, what: string): Promise<void> {
@@ -63,25 +48,30 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   }
 }
 
-describe('KubeCluster over HTTP (msw)', () => {
+describe('KubeCluster requests', () => {
   it('annotates with a JSON merge patch of metadata.annotations only', async () => {
-    let seen: { type: string | null; body: unknown } | undefined;
-    server.use(
-      http.patch(
-        `${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`,
-        async ({ request }) => {
-          seen = { type: request.headers.get('content-type'), body: await request.json() };
-          return HttpResponse.json(es('db', '2'));
-        },
-      ),
-    );
+    api.handle = () => ({ status: 200, json: es('db', '2') });
     await kubeCluster().annotateExternalSecret(
       { namespace: 'ns', name: 'db' },
       { 'reloader/last-rotated': 't' },
     );
-    expect(seen).toEqual({
-      type: 'application/merge-patch+json',
-      body: { metadata: { annotations: { 'reloader/last-rotated': 't' } } },
+    expect(
+      api.requests.map(({ method, path, contentType, authorization }) => ({
+        method,
+        path,
+        contentType,
+        authorization,
+      })),
+    ).toEqual([
+      {
+        method: 'PATCH',
+        path: '/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db',
+        contentType: 'application/merge-patch+json',
+        authorization: 'Bearer test-token',
+      },
+    ]);
+    expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual({
+      metadata: { annotations: { 'reloader/last-rotated': 't' } },
     });
   });
 
@@ -92,11 +82,7 @@ describe('KubeCluster over HTTP (msw)', () => {
     [500, 'UNAVAILABLE'],
     [503, 'UNAVAILABLE'],
   ])('maps HTTP %i to %s', async (status, code) => {
-    server.use(
-      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, () =>
-        HttpResponse.json({ kind: 'Status', message: `status ${status}` }, { status }),
-      ),
-    );
+    api.handle = () => ({ status, json: { kind: 'Status', message: `status ${status}` } });
     const error = await kubeCluster()
       .annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' })
       .catch((e: unknown) => e);
@@ -106,33 +92,16 @@ describe('KubeCluster over HTTP (msw)', () => {
   });
 
   it('gives up on a patch past its deadline as UNAVAILABLE, so the delivery is retried', async () => {
-    server.use(
-      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, async () => {
-        await delay(500);
-        return HttpResponse.json({});
-      }),
-    );
-    const kubeConfig = new KubeConfig();
-    kubeConfig.loadFromOptions({
-      clusters: [{ name: 'test', server: API }],
-      users: [{ name: 'test', token: 'not-a-real-token' }],
-      contexts: [{ name: 'test', cluster: 'test', user: 'test' }],
-      currentContext: 'test',
-    });
-    const cluster = new KubeCluster(kubeConfig, { component: 'c', instance: 'i', requestTimeoutMs: 50 });
-    const error = await cluster
+    api.handle = () => ({ status: 200, json: {}, delayMs: 500 });
+    const error = await kubeCluster({ requestTimeoutMs: 50 })
       .annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' })
       .catch((e: unknown) => e);
     expect((error as ClusterError).code).toBe('UNAVAILABLE');
     expect((error as ClusterError).message).toContain('no answer within 50 ms');
   });
 
-  it('maps a network failure to UNAVAILABLE', async () => {
-    server.use(
-      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/ns/externalsecrets/db`, () =>
-        HttpResponse.error(),
-      ),
-    );
+  it('maps a dropped connection to UNAVAILABLE', async () => {
+    api.handle = () => ({ drop: true });
     const error = await kubeCluster()
       .annotateExternalSecret({ namespace: 'ns', name: 'db' }, { a: 'b' })
       .catch((e: unknown) => e);
@@ -140,13 +109,7 @@ describe('KubeCluster over HTTP (msw)', () => {
   });
 
   it('records a core/v1 Event regarding the ExternalSecret', async () => {
-    let body: Record<string, unknown> | undefined;
-    server.use(
-      http.post(`${API}/api/v1/namespaces/ns/events`, async ({ request }) => {
-        body = (await request.json()) as Record<string, unknown>;
-        return HttpResponse.json(body, { status: 201 });
-      }),
-    );
+    api.handle = (request) => ({ status: 201, json: JSON.parse(request.body) as unknown });
     await kubeCluster().recordEvent({
       regarding: {
         namespace: 'ns',
@@ -159,7 +122,10 @@ describe('KubeCluster over HTTP (msw)', () => {
       reason: 'SecretRotated',
       message: 'm',
     });
-    expect(body).toMatchObject({
+    expect(api.requests.map(({ method, path }) => `${method} ${path}`)).toEqual([
+      'POST /api/v1/namespaces/ns/events',
+    ]);
+    expect(JSON.parse(api.requests[0]?.body ?? '')).toMatchObject({
       involvedObject: { kind: 'ExternalSecret', name: 'db', uid: 'u1' },
       reason: 'SecretRotated',
       type: 'Normal',
@@ -168,26 +134,34 @@ describe('KubeCluster over HTTP (msw)', () => {
   });
 
   it('writes Config status through the status subresource', async () => {
-    let seen: unknown;
-    server.use(
-      http.patch(
-        `${API}/apis/reloader.external-secrets.io/v1alpha1/configs/c1/status`,
-        async ({ request }) => {
-          seen = await request.json();
-          return HttpResponse.json({});
-        },
-      ),
-    );
+    api.handle = () => ({ status: 200, json: {} });
     await kubeCluster().updateConfigStatus('c1', { conditions: [] });
-    expect(seen).toEqual({ status: { conditions: [] } });
+    expect(
+      api.requests.map(({ method, path, contentType }) => `${method} ${path} ${contentType ?? ''}`),
+    ).toEqual([
+      'PATCH /apis/reloader.external-secrets.io/v1alpha1/configs/c1/status application/merge-patch+json',
+    ]);
+    expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual({ status: { conditions: [] } });
   });
 
+  it('reads one key of a Secret, and undefined when the Secret is missing', async () => {
+    api.handle = (request) =>
+      request.path.endsWith('/secrets/present')
+        ? { status: 200, json: { kind: 'Secret', data: { token: Buffer.from('s3cr3t').toString('base64') } } }
+        : { status: 404, json: { kind: 'Status', code: 404 } };
+    const kube = kubeCluster();
+    expect(await kube.readSecretValue({ namespace: 'ns', name: 'present' }, 'token')).toBe('s3cr3t');
+    expect(await kube.readSecretValue({ namespace: 'ns', name: 'present' }, 'other')).toBeUndefined();
+    expect(await kube.readSecretValue({ namespace: 'ns', name: 'absent' }, 'token')).toBeUndefined();
+  });
+});
+
+describe('KubeCluster watches', () => {
   it('lists, watches, relists after 410 Gone and drops what vanished meanwhile', async () => {
     let lists = 0;
-    server.use(
-      http.get(ES_PATH, ({ request }) => {
-        const url = new URL(request.url);
-        if (url.searchParams.get('watch') === 'true') {
+    api.handle = (request) => {
+      if (request.path === ES_PATH) {
+        if (request.search.get('watch') === 'true') {
           // The first watch expires (410 Gone); later ones stay open and quiet.
           return lists === 1
             ? watchStream(
@@ -201,14 +175,13 @@ describe('KubeCluster over HTTP (msw)', () => {
         }
         lists += 1;
         const items = lists === 1 ? [es('a', '10')] : [es('b', '12')];
-        return HttpResponse.json({
-          apiVersion: 'v1',
-          kind: 'List',
-          metadata: { resourceVersion: String(10 + lists) },
-          items,
-        });
-      }),
-    );
+        return {
+          status: 200,
+          json: { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: String(10 + lists) }, items },
+        };
+      }
+      return { status: 404, json: {} };
+    };
     const seen: string[] = [];
     let syncs = 0;
     const handlers: WatchHandlers<ExternalSecret> = {
@@ -229,19 +202,15 @@ describe('KubeCluster over HTTP (msw)', () => {
 
   it('starts a failed watch again with backoff', async () => {
     let lists = 0;
-    server.use(
-      http.get(ES_PATH, ({ request }) => {
-        if (new URL(request.url).searchParams.get('watch') === 'true') return watchStream([]);
-        lists += 1;
-        if (lists === 1) return HttpResponse.json({ message: 'unavailable' }, { status: 503 });
-        return HttpResponse.json({
-          apiVersion: 'v1',
-          kind: 'List',
-          metadata: { resourceVersion: '5' },
-          items: [es('a', '5')],
-        });
-      }),
-    );
+    api.handle = (request) => {
+      if (request.search.get('watch') === 'true') return watchStream([]);
+      lists += 1;
+      if (lists === 1) return { status: 503, json: { message: 'unavailable' } };
+      return {
+        status: 200,
+        json: { apiVersion: 'v1', kind: 'List', metadata: { resourceVersion: '5' }, items: [es('a', '5')] },
+      };
+    };
     const errors: string[] = [];
     let syncs = 0;
     const handle = kubeCluster().watchExternalSecrets({

@@ -1,7 +1,10 @@
 import {
   CoreV1Api,
+  createConfiguration,
   CustomObjectsApi,
   makeInformer,
+  ServerConfiguration,
+  wrapHttpLibrary,
   PatchStrategy,
   setHeaderOptions,
   type CoreV1Event,
@@ -29,6 +32,7 @@ import {
   type ObjectRef,
 } from './external-secret.js';
 import { ClusterError } from './cluster-error.js';
+import { KeepAliveHttpLibrary } from './keep-alive-http.js';
 import { toClusterError } from './kube-errors.js';
 
 export interface KubeClusterOptions {
@@ -40,6 +44,11 @@ export interface KubeClusterOptions {
   readonly watchRetry?: { readonly initialMs: number; readonly maxMs: number };
   /** Longest wait for an annotation patch (default 10 s). */
   readonly requestTimeoutMs?: number;
+  /**
+   * Most keep-alive connections to the API server for requests (watches have their own); default 32.
+   * Give it room above the patch concurrency for Events and Config status.
+   */
+  readonly maxConnections?: number;
   readonly setTimeout?: (callback: () => void, ms: number) => { unref?: () => void };
   readonly clearTimeout?: (handle: unknown) => void;
   readonly now?: () => Date;
@@ -51,6 +60,7 @@ const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export class KubeCluster implements Cluster {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
+  readonly #http: KeepAliveHttpLibrary;
   readonly #options: Required<Omit<KubeClusterOptions, 'setTimeout' | 'clearTimeout'>> &
     Pick<KubeClusterOptions, 'setTimeout' | 'clearTimeout'>;
 
@@ -58,14 +68,29 @@ export class KubeCluster implements Cluster {
     private readonly kubeConfig: KubeConfig,
     options: KubeClusterOptions,
   ) {
-    this.#custom = kubeConfig.makeApiClient(CustomObjectsApi);
-    this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#options = {
       watchRetry: { initialMs: 500, maxMs: 30_000 },
       requestTimeoutMs: 10_000,
+      maxConnections: 32,
       now: () => new Date(),
       ...options,
     };
+    // kubeConfig.makeApiClient, with connections kept alive across requests (keep-alive-http.ts).
+    const server = kubeConfig.getCurrentCluster()?.server;
+    if (server === undefined) throw new Error('the kubeconfig names no current cluster');
+    this.#http = new KeepAliveHttpLibrary({ maxConnections: this.#options.maxConnections });
+    const configuration = createConfiguration({
+      baseServer: new ServerConfiguration(server, {}),
+      authMethods: { default: kubeConfig },
+      httpApi: wrapHttpLibrary(this.#http),
+    });
+    this.#custom = new CustomObjectsApi(configuration);
+    this.#core = new CoreV1Api(configuration);
+  }
+
+  /** Closes the kept-alive connections (watches are stopped through their handles). */
+  close(): Promise<void> {
+    return this.#http.close();
   }
 
   watchExternalSecrets(handlers: WatchHandlers<ExternalSecret>): WatchHandle {

@@ -1,10 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../test-support/free-port.js';
+import { selfSignedCertificate } from '../test-support/self-signed.js';
 import type { BoundServer } from './bind.js';
 import { createHttpBind } from './http-bind.js';
 
@@ -14,33 +14,6 @@ afterEach(async () => {
   await bound?.close(100);
   bound = undefined;
 });
-
-function selfSigned(name: string): { cert: string; key: string } {
-  const cert = join(dir, `${name}.crt`);
-  const key = join(dir, `${name}.key`);
-  execFileSync(
-    'openssl',
-    [
-      'req',
-      '-x509',
-      '-newkey',
-      'ec',
-      '-pkeyopt',
-      'ec_paramgen_curve:P-256',
-      '-nodes',
-      '-days',
-      '1',
-      '-subj',
-      `/CN=${name}`,
-      '-keyout',
-      key,
-      '-out',
-      cert,
-    ],
-    { stdio: 'ignore' },
-  );
-  return { cert, key };
-}
 
 function servedCommonName(port: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -55,8 +28,8 @@ function servedCommonName(port: number): Promise<string> {
 
 describe('HTTPS served by the listener', () => {
   it('serves the given certificate and picks up a replaced one without a restart', async () => {
-    const first = selfSigned('first');
-    const second = selfSigned('second');
+    const first = selfSignedCertificate(dir, 'first');
+    const second = selfSignedCertificate(dir, 'second');
     const port = await freePort();
     bound = await createHttpBind(
       { requestTimeoutMs: 5000, headersTimeoutMs: 5000, keepAliveTimeoutMs: 1000 },

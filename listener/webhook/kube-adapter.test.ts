@@ -1,6 +1,3 @@
-import { KubeConfig } from '@kubernetes/client-node';
-import { http, HttpResponse } from 'msw';
-import { setupServer } from 'msw/node';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { KubeCluster } from '../cluster/kube-cluster.js';
@@ -10,17 +7,25 @@ import { createMetrics } from '../ops/metrics.js';
 import { Annotator } from '../rotation/annotator.js';
 import { ExternalSecretCache } from '../rotation/external-secret-cache.js';
 import { NamespaceCache } from '../rotation/namespace-cache.js';
+import {
+  startFakeApiServer,
+  type ApiAnswer,
+  type ApiRequest,
+  type FakeApiServer,
+} from '../test-support/fake-api-server.js';
 import { jsonFixture, yamlFixture } from '../test-support/fixtures.js';
 import { expectedFromFixtures, SUBSCRIPTION } from '../test-support/harness.js';
 import { createAuthenticator } from './authenticator.js';
 import { buildWebhookApp } from './webhook-app.js';
 
-// The webhook through the front door, on the real Kubernetes adapter, with the API server played by msw.
-const API = 'https://kube.test';
-const server = setupServer();
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
-afterEach(() => server.resetHandlers());
-afterAll(() => server.close());
+// The webhook through the front door, on the real Kubernetes adapter, with the API server played over
+// real HTTPS on 127.0.0.1 (test-support/fake-api-server.ts).
+let api: FakeApiServer;
+beforeAll(async () => {
+  api = await startFakeApiServer();
+});
+afterEach(() => api.reset());
+afterAll(() => api.close());
 
 function list(kind: string): Record<string, unknown>[] {
   return [...yamlFixture('cluster/namespaces.yaml'), ...yamlFixture('cluster/external-secrets.yaml')]
@@ -31,35 +36,26 @@ function list(kind: string): Record<string, unknown>[] {
     });
 }
 
+const COLLECTIONS: Readonly<Record<string, string>> = {
+  '/apis/external-secrets.io/v1/externalsecrets': 'ExternalSecret',
+  '/api/v1/namespaces': 'Namespace',
+};
+
 /** List answers from the fixtures; watches stay quiet and end, as a watch timeout does. */
-function collection(path: string, kind: string, requests: string[] = []) {
-  return http.get(`${API}${path}`, ({ request }) => {
-    const watch = new URL(request.url).searchParams.get('watch') === 'true';
-    requests.push(`${watch ? 'WATCH' : 'LIST'} ${path}`);
-    if (watch) {
-      const stream = new ReadableStream({
-        start: (controller) => void setTimeout(() => controller.close(), 100),
-      });
-      return new HttpResponse(stream, { headers: { 'content-type': 'application/json' } });
-    }
-    return HttpResponse.json({
-      apiVersion: 'v1',
-      kind: `${kind}List`,
-      metadata: { resourceVersion: '1' },
-      items: list(kind),
-    });
-  });
+function collection(request: ApiRequest): ApiAnswer | undefined {
+  const kind = COLLECTIONS[request.path];
+  if (request.method !== 'GET' || kind === undefined) return undefined;
+  if (request.search.get('watch') === 'true') return { lines: [], endAfterMs: 100 };
+  return {
+    status: 200,
+    json: { apiVersion: 'v1', kind: `${kind}List`, metadata: { resourceVersion: '1' }, items: list(kind) },
+  };
 }
 
+const PATCH_PATH = /^\/apis\/external-secrets\.io\/v1\/namespaces\/([^/]+)\/externalsecrets\/([^/]+)$/;
+
 async function setUp() {
-  const kubeConfig = new KubeConfig();
-  kubeConfig.loadFromOptions({
-    clusters: [{ name: 't', server: API }],
-    users: [{ name: 't', token: 'not-a-real-token' }],
-    contexts: [{ name: 't', cluster: 't', user: 't' }],
-    currentContext: 't',
-  });
-  const cluster = new KubeCluster(kubeConfig, { component: 'eventgrid-reloader', instance: 'test' });
+  const cluster = new KubeCluster(api.kubeConfig(), { component: 'eventgrid-reloader', instance: 'test' });
   const metrics = createMetrics();
   const log = pino({ level: 'silent' });
   const externalSecrets = new ExternalSecretCache();
@@ -111,53 +107,46 @@ async function setUp() {
     close: async () => {
       await app.close();
       await Promise.all(watches.map((watch) => watch.stop()));
+      await cluster.close();
     },
   };
 }
 
-describe('webhook on the Kubernetes adapter (API server played by msw)', () => {
+describe('webhook on the Kubernetes adapter (API server played over HTTPS)', () => {
   it('sends one merge patch per matched ExternalSecret and no LIST or GET per event', async () => {
-    const requests: string[] = [];
-    server.use(
-      collection('/apis/external-secrets.io/v1/externalsecrets', 'ExternalSecret'),
-      collection('/api/v1/namespaces', 'Namespace'),
-      http.patch(
-        `${API}/apis/external-secrets.io/v1/namespaces/:namespace/externalsecrets/:name`,
-        ({ params, request }) => {
-          requests.push(
-            `PATCH ${String(params['namespace'])}/${String(params['name'])} ${request.headers.get('content-type') ?? ''}`,
-          );
-          return HttpResponse.json({});
-        },
-      ),
-      http.post(`${API}/api/v1/namespaces/:namespace/events`, () => HttpResponse.json({}, { status: 201 })),
-    );
+    api.handle = (request) => {
+      const answer = collection(request);
+      if (answer !== undefined) return answer;
+      if (request.method === 'PATCH' && PATCH_PATH.test(request.path)) return { status: 200, json: {} };
+      if (request.method === 'POST' && request.path.endsWith('/events')) return { status: 201, json: {} };
+      return { status: 404, json: {} };
+    };
     const world = await setUp();
     try {
-      const before = requests.length;
+      const before = api.requests.length;
       const response = await world.deliver();
       expect(response.statusCode).toBe(200);
       // Watches may re-open meanwhile (they end every 100 ms here); a LIST or GET would be the event's.
-      const during = requests.slice(before).filter((line) => !line.startsWith('WATCH'));
-      expect(during.filter((line) => !line.startsWith('PATCH'))).toEqual([]);
-      const patches = during;
-      expect(patches.map((line) => line.split(' ')[1]).sort()).toEqual(
+      // Events are POSTed after the answer, best effort; they are not the event's reads either.
+      const during = api.requests
+        .slice(before)
+        .filter((request) => request.search.get('watch') !== 'true' && request.method !== 'POST');
+      expect(during.filter((request) => request.method !== 'PATCH')).toEqual([]);
+      expect(during.map((request) => PATCH_PATH.exec(request.path)?.slice(1, 3).join('/')).sort()).toEqual(
         [...expectedFromFixtures().annotated].sort(),
       );
-      expect(patches.every((line) => line.endsWith('application/merge-patch+json'))).toBe(true);
+      expect(during.every((request) => request.contentType === 'application/merge-patch+json')).toBe(true);
     } finally {
       await world.close();
     }
   });
 
   it('answers 503 when the API server fails the patches, so Event Grid retries', async () => {
-    server.use(
-      collection('/apis/external-secrets.io/v1/externalsecrets', 'ExternalSecret'),
-      collection('/api/v1/namespaces', 'Namespace'),
-      http.patch(`${API}/apis/external-secrets.io/v1/namespaces/:namespace/externalsecrets/:name`, () =>
-        HttpResponse.json({ kind: 'Status', message: 'etcdserver: request timed out' }, { status: 500 }),
-      ),
-    );
+    api.handle = (request) =>
+      collection(request) ?? {
+        status: 500,
+        json: { kind: 'Status', message: 'etcdserver: request timed out' },
+      };
     const world = await setUp();
     try {
       const response = await world.deliver();

@@ -1,6 +1,5 @@
 import { createServer as createHttpServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Agent, createServer as createHttpsServer, request } from 'node:https';
-import type { AddressInfo } from 'node:net';
 
 import { classifyRequest } from './request-kind.js';
 import { RequestTally } from './request-counts.js';
@@ -116,7 +115,10 @@ function listen(server: Server): Promise<number> {
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      resolve((server.address() as AddressInfo).port);
+      const address = server.address();
+      if (address === null || typeof address === 'string')
+        reject(new Error('counting proxy: no TCP address'));
+      else resolve(address.port);
     });
   });
 }

@@ -84,23 +84,28 @@ export async function startProxyProcess(options: {
   });
   const ready = await readReadyLine(child.stdout, child.exited, () => child.stderrTail());
 
-  const kubeconfigs = {} as Record<Lane, string>;
-  const urls = {} as Record<Lane, string>;
-  for (const lane of LANES) {
+  const laneUrl = (lane: Lane): string => {
     const port = ready.lanePorts[lane];
     if (port === undefined) throw new Error(`counting proxy: no port for lane ${lane}`);
+    return `https://127.0.0.1:${port}`;
+  };
+  const writeLaneKubeconfig = async (lane: Lane): Promise<string> => {
     const path = join(options.workDirectory, `kubeconfig-${lane}`);
     await writeKubeconfig(path, {
-      serverUrl: `https://127.0.0.1:${port}`,
+      serverUrl: laneUrl(lane),
       caCertPath: ca.certPath,
       clientCertPath: admin.certPath,
       clientKeyPath: admin.keyPath,
       userName: `bench-${lane}`,
       clusterName: 'reloader-bench',
     });
-    kubeconfigs[lane] = path;
-    urls[lane] = `https://127.0.0.1:${port}`;
-  }
+    return path;
+  };
+  const kubeconfigs: Record<Lane, string> = {
+    listener: await writeLaneKubeconfig('listener'),
+    baseline: await writeLaneKubeconfig('baseline'),
+  };
+  const urls: Record<Lane, string> = { listener: laneUrl('listener'), baseline: laneUrl('baseline') };
 
   const counts = async (lane: Lane): Promise<RequestCounts> => {
     const response = await fetch(`http://127.0.0.1:${ready.controlPort}/counts`);

@@ -59,12 +59,18 @@ export function figure(input: FigureInput): Figure {
     ...base,
     target: `${check.op} ${check.limit}`,
     verdict: passed ? 'ok' : 'MISSED',
-    verdictText: passed ? 'ok' : `MISSED: ${formatNumber(check.value)} ${NEGATION[check.op]} ${check.limit}`,
+    verdictText: passed ? 'ok' : `MISSED: ${formatExact(check.value)} ${NEGATION[check.op]} ${check.limit}`,
   };
 }
 
 export function withNote(row: Figure, note: string): Figure {
   return { ...row, note: row.note === undefined ? note : `${row.note}; ${note}` };
+}
+
+/** Three decimals under 10, so a value just under its limit never prints as the limit itself. */
+function formatExact(value: number): string {
+  if (!Number.isFinite(value) || Math.abs(value) >= 10) return formatNumber(value);
+  return String(Math.round(value * 1000) / 1000);
 }
 
 /** Two decimals under 10, whole numbers above, thousands separated: 0.83, 12, 4,210. */
