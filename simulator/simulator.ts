@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 import type { FastifyInstance } from 'fastify';
 import type { Dispatcher } from 'undici';
 import { formatIssues, type EventGridEvent } from '../listener/eventgrid/index.js';
@@ -104,6 +106,8 @@ export async function createSimulator(options: SimulatorOptions = {}): Promise<S
   const validationWindowMs = options.validationWindowMs ?? VALIDATION_WINDOW_MS;
   const defaultTopic = options.defaultTopic ?? vaultTopic(vaultLocation('kv-prod'));
   const closing = new AbortController();
+  // Every delivery in flight listens for close(); thousands at once is the load mode's normal state.
+  setMaxListeners(0, closing.signal);
   const listeners = new Set<SimulatorListener>();
   const subscriptions = new Map<string, SubscriptionEntry>();
   const deliveries: DeliveryRecord[] = [];
