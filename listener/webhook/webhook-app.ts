@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyInstance,
 } from 'fastify';
 import { CLOUDEVENTS_BATCH_MEDIA_TYPE, CLOUDEVENTS_MEDIA_TYPE } from '../eventgrid/index.js';
+import { boundLogger } from '../ops/bound-logger.js';
 import type { RouteTarget, WebhookDeps } from './deps.js';
 import { errorBody, HttpError } from './http-error.js';
 import { subscriptionRoute } from './subscription-route.js';
@@ -47,6 +48,8 @@ export async function buildWebhookApp(
   const app = Fastify({
     loggerInstance: options.logger,
     logController: new LogController({ disableRequestLogging: true }),
+    // Bindings per line instead of a pino child per request (ops/bound-logger.ts).
+    childLoggerFactory: (logger, bindings) => boundLogger(logger, bindings),
     bodyLimit: options.bodyLimit,
     routerOptions: { ignoreTrailingSlash: true },
     exposeHeadRoutes: false,
