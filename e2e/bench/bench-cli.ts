@@ -20,17 +20,18 @@ Scenarios (in this order; the ExternalSecret population grows in place between s
            Targets: >= 0.8; no LIST/GET/WATCH per event; one PATCH per matched ExternalSecret.
   scale    0, 1k, 10k, 50k ExternalSecrets (--quick: 0, 1k, 5k): cache sync (vs a bare LIST), RSS (vs
            0 ES), no-match CPU per delivery (vs the same listener on an empty in-memory cluster, runs
-           alternating; target >= 0.8, i.e. flat), one-match p50/p99 (vs a bare patch) and its slope
-           (target: bare/listener at the largest size within 0.8 of that at the smallest).
+           alternating; target >= 0.8, i.e. flat), one-match p50/p99 (vs a bare patch over a kept-alive
+           connection) and its slope (target: bare/listener at the largest size within 0.8 of that at
+           the smallest).
   burst    1,000 distinct rotations within one second through the simulator (with its retries): all
            annotated, time to the last, p99 per delivery, 5xx answers; with the rate limit off
            (against the baseline loop, >= 0.8) and, except in --quick, with the default 200/s
            (429s retried).
 
 Flags:
-  --quick            CI smoke sizes and repetitions (1k and 5k ExternalSecrets, 2 ingest rounds, one
-                     burst): 4-5 minutes measured on a shared 2-core machine (load average 2-4),
-                     most of it the 1,000-patch workloads; less on an idle machine.
+  --quick            CI smoke sizes and repetitions (1k and 5k ExternalSecrets, 2 short ingest rounds,
+                     one burst): under 3 minutes on a shared 2-core machine (166 s measured at load
+                     average 1.2).
   --only LIST        Comma-separated scenarios to run (default: all): ${ALL_SCENARIOS.join(',')}.
   --out DIR          Where results.json and results.md go (default e2e/bench). Listener logs and CPU
                      profiles go to DIR/results/.

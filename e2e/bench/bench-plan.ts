@@ -71,7 +71,7 @@ export function benchPlan(options: {
     return {
       ...common,
       mode: 'quick',
-      ingest: { concurrencies: [1, 16, 64], rounds: 2, warmupMs: 1_000, measureMs: 2_000, target: 0.8 },
+      ingest: { concurrencies: [1, 16, 64], rounds: 2, warmupMs: 500, measureMs: 1_500, target: 0.8 },
       fanout: {
         populations: [1_000],
         matches: [1, 100, 1_000],
@@ -82,7 +82,7 @@ export function benchPlan(options: {
       scale: {
         populations: [1_000, 5_000],
         rotations: 10,
-        noMatchMs: 2_000,
+        noMatchMs: 1_600,
         flatTarget: 0.8,
       },
       burst: {

@@ -41,7 +41,7 @@ export function scaleFigures(points: readonly ScalePoint[], targets: ScaleTarget
           listener: `${formatMs(point.oneMatchMs.p50)} / ${formatMs(point.oneMatchMs.p99)}`,
           baseline: `${formatMs(point.barePatchMs.p50)} / ${formatMs(point.barePatchMs.p99)}`,
           ratio: round(patchRatio(point), 3),
-          note: `n=${point.oneMatchMs.count}; ratio on p50 (bare patch / listener)`,
+          note: `n=${point.oneMatchMs.count}; ratio on p50 (bare keep-alive patch / listener)`,
         }),
       );
     }
@@ -89,7 +89,7 @@ function noMatchFigure(point: ScalePoint, targets: ScaleTargets): Figure {
   });
 }
 
-/** One-match latency relative to a bare patch, at the largest size over the smallest. */
+/** One-match latency relative to a bare keep-alive patch, at the largest size over the smallest. */
 function oneMatchFlatness(points: readonly ScalePoint[], targets: ScaleTargets): Figure | undefined {
   const measured = points.filter((point) => point.oneMatchMs.count > 0);
   const smallest = measured[0];
@@ -106,6 +106,6 @@ function oneMatchFlatness(points: readonly ScalePoint[], targets: ScaleTargets):
     baseline: `slope ${formatNumber(per10k((point) => point.barePatchMs.p50))} ms per 10k ES`,
     ratio: flat,
     check: { value: flat, op: '>=', limit: targets.flatTarget },
-    note: `ratio: (bare patch / listener p50) at ${formatNumber(largest.population)} ES over the same at ${formatNumber(smallest.population)} ES, flat is 1`,
+    note: `ratio: (bare keep-alive patch / listener p50) at ${formatNumber(largest.population)} ES over the same at ${formatNumber(smallest.population)} ES, flat is 1`,
   });
 }
