@@ -17,7 +17,8 @@ Kubernetes:
   --memory-cluster PATH          Run on an in-memory cluster seeded from Namespace and ExternalSecret
                                  manifests (file or folder; repeatable) instead of a real one. For
                                  rehearsals: serves GET /debug/cluster on the admin port.
-  --kube-concurrency N           Annotation patches in flight at once (default 16).
+  --kube-concurrency N           Annotation patches in flight at once (default 16); the listener keeps
+                                 up to N + 8 connections to the API server open for reuse.
   --max-queued-patches N         Patches allowed to wait; past it deliveries get 429 (default 2000).
   --coalesce-window MS           Hold each patch this long so further rotations of the same
                                  ExternalSecret join it (default 0: join only while waiting for a slot).
