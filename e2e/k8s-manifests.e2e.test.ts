@@ -23,6 +23,8 @@ const STORED_KINDS = new Set([
   'ServiceAccount',
   'ClusterRole',
   'ClusterRoleBinding',
+  'Role',
+  'RoleBinding',
 ]);
 /** Not applied, and why. Every other manifest in k8s/ is (the optional ones as a dry run). */
 const EXCLUDED: Readonly<Record<string, string>> = {

@@ -18,13 +18,20 @@ import { applyConfig, deleteE2eConfigs, waitForConfigReady } from './support/con
 import { installCrds } from './support/crds.js';
 import { createExternalSecrets, readsKey } from './support/external-secrets.js';
 import { externalSecretEvents } from './support/kube-events.js';
-import { kubeClients, type Kube } from './support/kube.js';
+import { kubeClients, unlessNotFound, type Kube } from './support/kube.js';
 import { LogLevel } from './support/listener-logs.js';
 import { startListener, stopListeners } from './support/listener-process.js';
 import { metricValue } from './support/metrics.js';
 import { uniqueName } from './support/names.js';
 import { createNamespace } from './support/namespaces.js';
-import { bindClusterRole, listenerClusterRole, RBAC_FILE, waitForGrant } from './support/rbac.js';
+import {
+  bindClusterRole,
+  grantRoleIn,
+  listenerClusterRole,
+  listenerLeaseRole,
+  RBAC_FILE,
+  waitForGrant,
+} from './support/rbac.js';
 import { expectAnnotated, expectUntouched, snapshot } from './support/rotation-assertions.js';
 import { rotation } from './support/rotations.js';
 import { announceSuite } from './support/suite-banner.js';
@@ -62,7 +69,11 @@ describe('RBAC: the listener as a non-admin user', () => {
   });
 
   /** A user bound to `role` only, a namespace with one ExternalSecret, a Config serving it. */
-  async function setUp(role: Awaited<ReturnType<typeof listenerClusterRole>>, prefix: string) {
+  async function setUp(
+    role: Awaited<ReturnType<typeof listenerClusterRole>>,
+    prefix: string,
+    options: { statusLease?: boolean } = {},
+  ) {
     const createUser = control.createUser;
     if (createUser === undefined) throw new Error('skipped above');
     await applyManifest(kube, role);
@@ -81,9 +92,16 @@ describe('RBAC: the listener as a non-admin user', () => {
       subscriptions: ['kv-rotation'],
       destinations: [{ namespaceSelectors: [{ matchLabels: { 'kubernetes.io/metadata.name': namespace } }] }],
     });
-    const listener = await startListener({ kubeconfigPath: user.kubeconfigPath });
+    // The status Lease in the test's namespace, with the Role from k8s/rbac.yaml bound there.
+    const lease = options.statusLease === true ? { namespace, name: 'eventgrid-reloader' } : undefined;
+    if (lease !== undefined) await grantRoleIn(kube, namespace, await listenerLeaseRole(), user);
+    const listener = await startListener({
+      kubeconfigPath: user.kubeconfigPath,
+      extraArgs: lease === undefined ? [] : [`--status-lease=${lease.namespace}/${lease.name}`],
+    });
     return {
       listener,
+      lease,
       configName,
       secret,
       ref: { namespace, name: 'reads-secret' },
@@ -92,10 +110,22 @@ describe('RBAC: the listener as a non-admin user', () => {
   }
 
   it.skipIf(cannotCreateUsers !== undefined)(
-    `the ClusterRole from ${RBAC_FILE} is sufficient: annotations, Events and Config status all written`,
+    `the roles from ${RBAC_FILE} are sufficient: annotations, Events, the status Lease and Config status all written`,
     async () => {
-      const { listener, configName, secret, ref, url } = await setUp(await listenerClusterRole(), 'rbac-ok');
-      // configs/status: the listener wrote the status of the Config it serves.
+      const { listener, lease, configName, secret, ref, url } = await setUp(
+        await listenerClusterRole(),
+        'rbac-ok',
+        { statusLease: true },
+      );
+      // leases: the listener took the status Lease, so it alone writes Config status...
+      if (lease === undefined) throw new Error('the status Lease was asked for');
+      await expect
+        .poll(
+          async () =>
+            (await unlessNotFound(() => kube.coordination.readNamespacedLease(lease)))?.spec?.holderIdentity,
+        )
+        .toEqual(expect.any(String));
+      // ...configs/status: the listener wrote the status of the Config it serves.
       await waitForConfigReady(kube, configName);
 
       const sent = rotation(secret);

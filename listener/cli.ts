@@ -22,6 +22,10 @@ Kubernetes:
   --max-queued-patches N         Patches allowed to wait; past it deliveries get 429 (default 2000).
   --coalesce-window MS           Hold each patch this long so further rotations of the same
                                  ExternalSecret join it (default 0: join only while waiting for a slot).
+  --status-lease NS/NAME         With several replicas, only the holder of this coordination.k8s.io
+                                 Lease writes Config status. Default: $POD_NAMESPACE/eventgrid-reloader
+                                 when POD_NAMESPACE is set, else none (every replica writes status).
+  --status-lease-duration S      How long the Lease outlives its holder's last renewal (default 15).
 Webhook:
   --allow-validation-host PAT    Hosts whose validationUrl may be fetched, e.g. *.eventgrid.azure.net
                                  (the default). Repeatable; giving it replaces the default. No other
@@ -68,6 +72,16 @@ const optionsSchema = z.object({
   kubeConcurrency: positiveInt('--kube-concurrency').max(1000),
   maxQueuedPatches: positiveInt('--max-queued-patches'),
   coalesceWindow: nonNegativeInt('--coalesce-window').max(10_000),
+  statusLease: z
+    .string()
+    .regex(
+      /^(none|[a-z0-9]([-a-z0-9]*[a-z0-9])?\/[a-z0-9]([-.a-z0-9]*[a-z0-9])?)$/,
+      '--status-lease must be NAMESPACE/NAME (lower-case DNS names) or none',
+    )
+    .optional(),
+  statusLeaseDuration: positiveInt('--status-lease-duration')
+    .min(3, '--status-lease-duration must be at least 3 seconds')
+    .max(300, '--status-lease-duration must be at most 300 seconds'),
   rateLimit: nonNegativeInt('--rate-limit'),
   tlsCert: z.string().min(1).optional(),
   tlsKey: z.string().min(1).optional(),
@@ -106,6 +120,8 @@ export function parseCli(argv: readonly string[]): CliResult {
         'kube-concurrency': { type: 'string' },
         'max-queued-patches': { type: 'string' },
         'coalesce-window': { type: 'string' },
+        'status-lease': { type: 'string' },
+        'status-lease-duration': { type: 'string' },
         'rate-limit': { type: 'string' },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
@@ -139,6 +155,8 @@ export function parseCli(argv: readonly string[]): CliResult {
     kubeConcurrency: values['kube-concurrency'] ?? 16,
     maxQueuedPatches: values['max-queued-patches'] ?? 2000,
     coalesceWindow: values['coalesce-window'] ?? 0,
+    statusLease: values['status-lease'],
+    statusLeaseDuration: values['status-lease-duration'] ?? 15,
     rateLimit: values['rate-limit'] ?? 200,
     tlsCert: values['tls-cert'],
     tlsKey: values['tls-key'],

@@ -1,10 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
-import type { Cluster, ConfigStatus, WatchHandle } from './cluster/cluster.js';
+import type { Cluster, ConfigStatus, LeaseClaim, WatchHandle } from './cluster/cluster.js';
 import { ClusterError } from './cluster/cluster-error.js';
 import { refKey } from './cluster/external-secret.js';
 import type { ConfigSource } from './config/config-source.js';
 import { carryTransitionTimes, configStatus } from './config/config-status.js';
 import { parseConfig, type ConfigResult } from './config/parse-config.js';
+import { leaderElection } from './ops/leader-election.js';
 import type { Metrics } from './ops/metrics.js';
 import { Annotator } from './rotation/annotator.js';
 import { ExternalSecretCache } from './rotation/external-secret-cache.js';
@@ -33,6 +34,11 @@ export interface ListenerOptions {
   readonly rateLimitPerSecond: number;
   readonly graceMs: number;
   readonly now: () => Date;
+  /**
+   * With several replicas, the Lease whose holder alone writes Config status; without it every
+   * replica writes (one replica, or Configs from files, which get no status).
+   */
+  readonly statusLease?: LeaseClaim | undefined;
 }
 
 export interface Listener {
@@ -110,6 +116,21 @@ export function createListener(options: ListenerOptions): Listener {
   const previousStatus = new Map<string, ConfigStatus>();
   let configsLoaded = false;
   let latest: Promise<ApplyReport | undefined> = Promise.resolve(undefined);
+  let lastResults: readonly { result: ConfigResult; generation: number | undefined }[] = [];
+  const writesStatus = options.configSource.kind === 'cluster';
+  const election =
+    options.statusLease === undefined || !writesStatus
+      ? undefined
+      : leaderElection({
+          cluster,
+          claim: options.statusLease,
+          logger,
+          onChange: (leading) => {
+            metrics.statusWriter.set(leading ? 1 : 0);
+            // The previous writer may have left any status behind: write them all afresh.
+            if (leading) rewriteStatuses();
+          },
+        });
 
   const countCache = (): void => metrics.cachedExternalSecrets.set(externalSecrets.size);
 
@@ -126,17 +147,29 @@ export function createListener(options: ListenerOptions): Listener {
         );
       else for (const warning of result.config.warnings) logger.warn({ config: result.config.name }, warning);
     }
+    lastResults = results;
     return manager.apply(valid).then(async (report) => {
       configsLoaded = true;
-      if (options.configSource.kind === 'cluster') await writeStatuses(results, report);
+      if (writesStatus) await writeStatuses(results, report);
       return report;
     });
+  };
+
+  const rewriteStatuses = (): void => {
+    statuses.clear();
+    latest = latest
+      .catch(() => undefined)
+      .then(async (report) => {
+        if (report !== undefined) await writeStatuses(lastResults, report);
+        return report;
+      });
   };
 
   const writeStatuses = async (
     results: readonly { result: ConfigResult; generation: number | undefined }[],
     report: ApplyReport,
   ): Promise<void> => {
+    if (election !== undefined && !election.leading) return;
     const now = options.now().toISOString();
     await Promise.all(
       results.map(async ({ result, generation }) => {
@@ -166,6 +199,8 @@ export function createListener(options: ListenerOptions): Listener {
     },
     externalSecrets,
     start() {
+      if (election === undefined) metrics.statusWriter.set(writesStatus ? 1 : 0);
+      else election.start();
       handles.push(
         cluster.watchExternalSecrets({
           upsert: (secret) => {
@@ -213,6 +248,7 @@ export function createListener(options: ListenerOptions): Listener {
     },
     settled: () => latest.catch(() => undefined),
     async close() {
+      election?.stop();
       await manager.close();
       await Promise.all(handles.map((handle) => handle.stop()));
       await annotator.drainEvents();

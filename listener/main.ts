@@ -6,7 +6,7 @@ import { existsSync } from 'node:fs';
 import { homedir, hostname } from 'node:os';
 import { join } from 'node:path';
 import { HELP, parseCli, type CliOptions } from './cli.js';
-import type { Cluster } from './cluster/cluster.js';
+import type { Cluster, LeaseClaim } from './cluster/cluster.js';
 import { KubeCluster } from './cluster/kube-cluster.js';
 import { MemoryCluster } from './cluster/memory-cluster.js';
 import { clusterConfigSource } from './config/cluster-config-source.js';
@@ -58,13 +58,26 @@ function kubeCluster(options: CliOptions): KubeCluster {
     }
     kubeConfig.loadFromDefault();
   }
-  const instance = process.env.POD_NAME ?? hostname();
   return new KubeCluster(kubeConfig, {
     component: 'eventgrid-reloader',
-    instance,
+    instance: instanceName(),
     // Every patch slot keeps its connection, with room for the Events (4 at a time) and Config status.
     maxConnections: options.kubeConcurrency + 8,
   });
+}
+
+/** The Lease that picks the one replica writing Config status, from the flag or the pod's namespace. */
+function statusLease(options: CliOptions): LeaseClaim | undefined {
+  const given =
+    options.statusLease ??
+    (process.env.POD_NAMESPACE ? `${process.env.POD_NAMESPACE}/eventgrid-reloader` : 'none');
+  if (given === 'none') return undefined;
+  const [namespace = '', name = ''] = given.split('/');
+  return { namespace, name, holder: instanceName(), durationSeconds: options.statusLeaseDuration };
+}
+
+function instanceName(): string {
+  return process.env.POD_NAME ?? hostname();
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -134,6 +147,7 @@ async function main(argv: readonly string[]): Promise<number> {
     rateLimitPerSecond: options.rateLimit,
     graceMs: options.shutdownGrace * 1000,
     now: () => new Date(),
+    statusLease: kube === undefined ? undefined : statusLease(options),
   });
 
   const admin = await buildAdminApp({

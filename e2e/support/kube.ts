@@ -1,6 +1,7 @@
 import {
   ApiException,
   ApiextensionsV1Api,
+  CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -12,6 +13,7 @@ import { inject } from 'vitest';
 export interface Kube {
   readonly kubeconfigPath: string;
   readonly config: KubeConfig;
+  readonly coordination: CoordinationV1Api;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
   readonly extensions: ApiextensionsV1Api;
@@ -25,6 +27,7 @@ export function kubeClients(path: string = inject('e2eKubeconfig')): Kube {
   return {
     kubeconfigPath: path,
     config,
+    coordination: config.makeApiClient(CoordinationV1Api),
     core: config.makeApiClient(CoreV1Api),
     custom: config.makeApiClient(CustomObjectsApi),
     extensions: config.makeApiClient(ApiextensionsV1Api),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+import { applyManifest } from './apply.js';
 import type { ControlledUser } from './cluster-control.js';
 import { eventually } from './eventually.js';
 import { apiStatus, kubeClients, type Kube } from './kube.js';
@@ -20,6 +21,32 @@ export async function listenerClusterRole(): Promise<Manifest & { rules: readonl
   const role = (await readManifests(RBAC_FILE)).find((manifest) => manifest.kind === 'ClusterRole');
   if (role === undefined) throw new Error(`${RBAC_FILE} has no ClusterRole`);
   return { ...role, rules: z.array(policyRuleSchema).parse(role['rules']) };
+}
+
+/** The namespaced Role for the status Lease exactly as k8s/rbac.yaml ships it. */
+export async function listenerLeaseRole(): Promise<Manifest & { rules: readonly PolicyRule[] }> {
+  const role = (await readManifests(RBAC_FILE)).find((manifest) => manifest.kind === 'Role');
+  if (role === undefined) throw new Error(`${RBAC_FILE} has no Role`);
+  return { ...role, rules: z.array(policyRuleSchema).parse(role['rules']) };
+}
+
+/** The same rules as a Role in another namespace, bound to one user only. */
+export async function grantRoleIn(
+  kube: Kube,
+  namespace: string,
+  role: Manifest & { rules: readonly PolicyRule[] },
+  user: ControlledUser,
+): Promise<void> {
+  const name = role.metadata.name;
+  await applyManifest(kube, { ...role, metadata: { ...role.metadata, namespace } });
+  await kube.rbac.createNamespacedRoleBinding({
+    namespace,
+    body: {
+      metadata: { name: `${name}-${user.name}`, namespace },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user.name }],
+    },
+  });
 }
 
 /** Binds a ClusterRole to one user (the certificate's CN), and nothing else. */

@@ -52,6 +52,16 @@ export interface ConfigStatus {
   }[];
 }
 
+/** A coordination.k8s.io Lease that one replica at a time holds. */
+export interface LeaseClaim {
+  readonly namespace: string;
+  readonly name: string;
+  /** Who claims it: the pod name in a cluster. */
+  readonly holder: string;
+  /** How long a claim lasts without renewal before another holder may take the Lease. */
+  readonly durationSeconds: number;
+}
+
 /**
  * Everything the listener needs from Kubernetes, named for what it does with it. `KubeCluster` talks
  * to an API server; `MemoryCluster` keeps objects in memory for unit tests and the offline dev kit.
@@ -68,6 +78,11 @@ export interface Cluster {
   annotateExternalSecret(ref: ObjectRef, annotations: Readonly<Record<string, string>>): Promise<void>;
   recordEvent(event: ClusterEvent): Promise<void>;
   updateConfigStatus(name: string, status: ConfigStatus): Promise<void>;
+  /**
+   * Takes the Lease for the claim's holder, or renews it when the holder already has it. Resolves
+   * false while another holder's claim has not expired, or when another replica won the same race.
+   */
+  claimLease(claim: LeaseClaim): Promise<boolean>;
   /** One key of a Secret, decoded; undefined when the Secret or the key does not exist. */
   readSecretValue(ref: ObjectRef, key: string): Promise<string | undefined>;
 }

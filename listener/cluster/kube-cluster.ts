@@ -1,4 +1,5 @@
 import {
+  CoordinationV1Api,
   CoreV1Api,
   createConfiguration,
   CustomObjectsApi,
@@ -7,6 +8,7 @@ import {
   wrapHttpLibrary,
   PatchStrategy,
   setHeaderOptions,
+  V1MicroTime,
   type CoreV1Event,
   type KubeConfig,
   type KubernetesListObject,
@@ -19,6 +21,7 @@ import type {
   ClusterEvent,
   ConfigObject,
   ConfigStatus,
+  LeaseClaim,
   Namespace,
   WatchHandle,
   WatchHandlers,
@@ -60,6 +63,7 @@ const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 export class KubeCluster implements Cluster {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
+  readonly #coordination: CoordinationV1Api;
   readonly #http: KeepAliveHttpLibrary;
   readonly #options: Required<Omit<KubeClusterOptions, 'setTimeout' | 'clearTimeout'>> &
     Pick<KubeClusterOptions, 'setTimeout' | 'clearTimeout'>;
@@ -86,6 +90,7 @@ export class KubeCluster implements Cluster {
     });
     this.#custom = new CustomObjectsApi(configuration);
     this.#core = new CoreV1Api(configuration);
+    this.#coordination = new CoordinationV1Api(configuration);
   }
 
   /** Closes the kept-alive connections (watches are stopped through their handles). */
@@ -224,6 +229,62 @@ export class KubeCluster implements Cluster {
       );
     } catch (error) {
       throw toClusterError(`update status of Config ${name}`, error);
+    }
+  }
+
+  /**
+   * Optimistic concurrency does the arbitration: a create or replace that another replica got in
+   * before answers 409, which is a lost race, not a failure.
+   */
+  async claimLease(claim: LeaseClaim): Promise<boolean> {
+    const { namespace, name, holder, durationSeconds } = claim;
+    const now = new V1MicroTime(this.#options.now().getTime());
+    const what = `claim Lease ${namespace}/${name}`;
+    try {
+      let current;
+      try {
+        current = await this.#coordination.readNamespacedLease({ namespace, name });
+      } catch (error) {
+        if (toClusterError(what, error).code !== 'NOT_FOUND') throw error;
+        await this.#coordination.createNamespacedLease({
+          namespace,
+          body: {
+            metadata: { name, namespace },
+            spec: {
+              holderIdentity: holder,
+              leaseDurationSeconds: durationSeconds,
+              acquireTime: now,
+              renewTime: now,
+            },
+          },
+        });
+        return true;
+      }
+      const spec = current.spec ?? {};
+      const renewedAt = spec.renewTime === undefined ? 0 : new Date(spec.renewTime).getTime();
+      const expiresAt = renewedAt + (spec.leaseDurationSeconds ?? 0) * 1000;
+      const mine = spec.holderIdentity === holder;
+      if (!mine && (spec.holderIdentity ?? '') !== '' && expiresAt > now.getTime()) return false;
+      await this.#coordination.replaceNamespacedLease({
+        namespace,
+        name,
+        body: {
+          // resourceVersion makes the replace conditional: a claim that raced ours answers 409.
+          metadata: { name, namespace, resourceVersion: current.metadata?.resourceVersion ?? '' },
+          spec: {
+            holderIdentity: holder,
+            leaseDurationSeconds: durationSeconds,
+            renewTime: now,
+            acquireTime: mine ? (spec.acquireTime ?? now) : now,
+            leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
+          },
+        },
+      });
+      return true;
+    } catch (error) {
+      const failure = toClusterError(what, error);
+      if (failure.code === 'CONFLICT') return false;
+      throw failure;
     }
   }
 

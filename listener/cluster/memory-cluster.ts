@@ -4,6 +4,7 @@ import type {
   ClusterEvent,
   ConfigObject,
   ConfigStatus,
+  LeaseClaim,
   Namespace,
   WatchHandle,
   WatchHandlers,
@@ -66,7 +67,19 @@ export class MemoryCluster implements Cluster {
   #resourceVersion = 0;
   #uid = 0;
 
+  readonly #leases = new Map<string, { holder: string; renewedAt: number; durationSeconds: number }>();
+
   constructor(private readonly now: () => Date = () => new Date()) {}
+
+  claimLease(claim: LeaseClaim): Promise<boolean> {
+    const key = `${claim.namespace}/${claim.name}`;
+    const now = this.now().getTime();
+    const lease = this.#leases.get(key);
+    const expired = lease === undefined || lease.renewedAt + lease.durationSeconds * 1000 <= now;
+    if (lease !== undefined && lease.holder !== claim.holder && !expired) return Promise.resolve(false);
+    this.#leases.set(key, { holder: claim.holder, renewedAt: now, durationSeconds: claim.durationSeconds });
+    return Promise.resolve(true);
+  }
 
   // ---- Cluster ---------------------------------------------------------------------------------
 

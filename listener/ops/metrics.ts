@@ -14,6 +14,7 @@ export interface Metrics {
   readonly routeConflicts: Gauge;
   readonly invalidConfigs: Gauge;
   readonly cachedExternalSecrets: Gauge;
+  readonly statusWriter: Gauge;
   readonly droppedEvents: Counter;
   readonly authFailures: Counter<'subscription' | 'reason'>;
 }
@@ -84,6 +85,11 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     cachedExternalSecrets: new Gauge({
       name: 'reloader_cached_external_secrets',
       help: 'ExternalSecrets in the watch cache.',
+      registers,
+    }),
+    statusWriter: new Gauge({
+      name: 'reloader_status_writer',
+      help: '1 while this replica holds the status Lease and writes Config status, else 0.',
       registers,
     }),
     droppedEvents: new Counter({

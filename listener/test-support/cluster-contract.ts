@@ -161,6 +161,26 @@ export function describeClusterContract(name: string, makeWorld: () => Promise<C
       expect((missing as ClusterError).code).toBe('NOT_FOUND');
     });
 
+    it('grants a Lease to one holder at a time, renews it, and hands it over once it expires', async () => {
+      const lease = { namespace: world.namespace, name: 'status-writer', durationSeconds: 1 };
+      expect(await world.cluster.claimLease({ ...lease, holder: 'a' })).toBe(true);
+      expect(await world.cluster.claimLease({ ...lease, holder: 'b' })).toBe(false);
+      expect(await world.cluster.claimLease({ ...lease, holder: 'a' })).toBe(true);
+      expect(await world.cluster.claimLease({ ...lease, holder: 'b' })).toBe(false);
+      // Not renewed for longer than its duration: the next claimant takes it, and the old holder is out.
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      expect(await world.cluster.claimLease({ ...lease, holder: 'b' })).toBe(true);
+      expect(await world.cluster.claimLease({ ...lease, holder: 'a' })).toBe(false);
+    });
+
+    it('gives a new Lease to exactly one of two simultaneous claimants', async () => {
+      const lease = { namespace: world.namespace, name: 'raced', durationSeconds: 30 };
+      const won = await Promise.all(
+        ['c', 'd'].map((holder) => world.cluster.claimLease({ ...lease, holder })),
+      );
+      expect(won.filter(Boolean)).toHaveLength(1);
+    });
+
     it('records Events on an ExternalSecret', async () => {
       await world.createExternalSecret('evented', spec('a'));
       await world.cluster.recordEvent({
