@@ -17,6 +17,15 @@ describe('parseCli', () => {
     });
   });
 
+  it('takes a status Lease as NAMESPACE/NAME, or none', () => {
+    expect(parseCli(['--status-lease', 'ops/eventgrid-reloader'])).toMatchObject({
+      options: { statusLease: 'ops/eventgrid-reloader', statusLeaseDuration: 15 },
+    });
+    expect(parseCli(['--status-lease', 'none', '--status-lease-duration', '30'])).toMatchObject({
+      options: { statusLease: 'none', statusLeaseDuration: 30 },
+    });
+  });
+
   it('collects repeatable flags', () => {
     const result = parseCli([
       '--config',
@@ -41,6 +50,9 @@ describe('parseCli', () => {
     [['--bogus'], "Unknown option '--bogus'"],
     [['--tls-cert', 'c.pem'], '--tls-cert and --tls-key go together'],
     [['--kubeconfig', 'k', '--memory-cluster', 'm'], 'exclude each other'],
+    [['--status-lease', 'eventgrid-reloader'], '--status-lease must be NAMESPACE/NAME'],
+    [['--status-lease', 'Ops/Lease'], '--status-lease must be NAMESPACE/NAME'],
+    [['--status-lease-duration', '1'], 'at least 3 seconds'],
   ])('explains a bad command line %j', (argv, message) => {
     const result = parseCli(argv);
     expect(result.kind).toBe('error');
@@ -56,6 +68,8 @@ describe('parseCli', () => {
       '--kube-concurrency',
       '--max-queued-patches',
       '--coalesce-window',
+      '--status-lease',
+      '--status-lease-duration',
       '--allow-validation-host',
       '--allow-origin',
       '--event-type',
@@ -72,7 +86,11 @@ describe('parseCli', () => {
       '--help',
     ];
     for (const flag of flags) expect(HELP).toContain(flag);
-    const value: Record<string, string> = { '--log-level': 'info', '--admin-host': '127.0.0.1' };
+    const value: Record<string, string> = {
+      '--log-level': 'info',
+      '--admin-host': '127.0.0.1',
+      '--status-lease': 'ops/eventgrid-reloader',
+    };
     for (const flag of flags.filter(
       (f) => !['--help', '--tls-cert', '--tls-key', '--memory-cluster'].includes(f),
     )) {
