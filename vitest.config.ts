@@ -6,7 +6,9 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['listener/**/*.test.ts', 'simulator/**/*.test.ts'],
+          // The benchmark's report code is plain logic with unit tests of its own; its runs are not tests.
+          include: ['listener/**/*.test.ts', 'simulator/**/*.test.ts', 'e2e/bench/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
           testTimeout: 30_000,
         },
       },

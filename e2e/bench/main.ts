@@ -2,7 +2,7 @@
  * `npm run bench`: the process edge of the benchmark (flags, the environment's lifetime, output files,
  * exit status). What is measured and how lives in the scenario folders; see README.md.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,9 +13,11 @@ import { createProgress } from './progress.js';
 import { listenerCommit, machineInfo } from './report/environment-info.js';
 import { formatLikeTheRepository } from './report/format-output.js';
 import { markdownReport } from './report/markdown-report.js';
+import { latestSection, replaceLatestSection } from './report/readme-section.js';
 import { runBench, type BenchOutcome } from './run-bench.js';
 
 const BENCH_DIRECTORY = fileURLToPath(new URL('.', import.meta.url));
+const README = fileURLToPath(new URL('../../README.md', import.meta.url));
 
 async function main(argv: readonly string[]): Promise<number> {
   const cli = parseBenchCli(argv, BENCH_DIRECTORY);
@@ -89,6 +91,16 @@ async function main(argv: readonly string[]): Promise<number> {
   progress.line(
     `wrote ${join(outDirectory, 'results.json')} and results.md; logs and profiles in ${artifactsDirectory}`,
   );
+  // The README shows the latest table of the results kept in the repository, not of a run elsewhere.
+  if (outDirectory === resolve(BENCH_DIRECTORY) && outcome.errors.length === 0) {
+    const summary = `Full table of the latest run (${plan.mode}, ${date.slice(0, 10)}, ${Math.round(durationSeconds)} s)`;
+    const readme = replaceLatestSection(
+      await readFile(README, 'utf8'),
+      latestSection(summary, formattedTable),
+    );
+    await writeFile(README, await formatLikeTheRepository(README, readme));
+    progress.line('updated the performance table in README.md');
+  }
 
   if (outcome.errors.length > 0) return 1;
   if (options.failOnMiss && results.missed.length > 0) return 3;
