@@ -3,7 +3,7 @@ import type { Cluster, ConfigStatus, LeaseClaim, WatchHandle } from './cluster/c
 import { ClusterError } from './cluster/cluster-error.js';
 import { refKey } from './cluster/external-secret.js';
 import type { ConfigSource } from './config/config-source.js';
-import { carryTransitionTimes, configStatus } from './config/config-status.js';
+import { carryTransitionTimes, configStatus, observedStatus, sameStatus } from './config/config-status.js';
 import { parseConfig, type ConfigResult } from './config/parse-config.js';
 import { leaderElection } from './ops/leader-election.js';
 import type { Metrics } from './ops/metrics.js';
@@ -39,6 +39,13 @@ export interface ListenerOptions {
    * replica writes (one replica, or Configs from files, which get no status).
    */
   readonly statusLease?: LeaseClaim | undefined;
+}
+
+/** A Config as the listener read it: parsed, with its generation and the status it carries. */
+interface ParsedConfig {
+  readonly result: ConfigResult;
+  readonly generation: number | undefined;
+  readonly observed: ConfigStatus | undefined;
 }
 
 export interface Listener {
@@ -116,7 +123,7 @@ export function createListener(options: ListenerOptions): Listener {
   const previousStatus = new Map<string, ConfigStatus>();
   let configsLoaded = false;
   let latest: Promise<ApplyReport | undefined> = Promise.resolve(undefined);
-  let lastResults: readonly { result: ConfigResult; generation: number | undefined }[] = [];
+  let lastResults: readonly ParsedConfig[] = [];
   const writesStatus = options.configSource.kind === 'cluster';
   const election =
     options.statusLease === undefined || !writesStatus
@@ -134,9 +141,7 @@ export function createListener(options: ListenerOptions): Listener {
 
   const countCache = (): void => metrics.cachedExternalSecrets.set(externalSecrets.size);
 
-  const onConfigs = (
-    results: readonly { result: ConfigResult; generation: number | undefined }[],
-  ): Promise<ApplyReport> => {
+  const onConfigs = (results: readonly ParsedConfig[]): Promise<ApplyReport> => {
     const valid = results.flatMap(({ result }) => (result.ok ? [result.config] : []));
     metrics.invalidConfigs.set(results.length - valid.length);
     for (const { result } of results) {
@@ -165,21 +170,25 @@ export function createListener(options: ListenerOptions): Listener {
       });
   };
 
-  const writeStatuses = async (
-    results: readonly { result: ConfigResult; generation: number | undefined }[],
-    report: ApplyReport,
-  ): Promise<void> => {
+  const writeStatuses = async (results: readonly ParsedConfig[], report: ApplyReport): Promise<void> => {
     if (election !== undefined && !election.leading) return;
     const now = options.now().toISOString();
     await Promise.all(
-      results.map(async ({ result, generation }) => {
+      results.map(async ({ result, generation, observed }) => {
         const name = result.ok ? result.config.name : result.name;
+        // Transition times carry over from what this replica wrote, else from what the Config shows
+        // (written by the previous Lease holder, or before a restart).
         const status = carryTransitionTimes(
           configStatus(result, report, generation, now),
-          previousStatus.get(name),
+          previousStatus.get(name) ?? observed,
         );
         const key = JSON.stringify(status);
         if (statuses.get(name) === key) return;
+        if (observed !== undefined && sameStatus(observed, status)) {
+          statuses.set(name, key);
+          previousStatus.set(name, status);
+          return;
+        }
         try {
           await cluster.updateConfigStatus(name, status);
           statuses.set(name, key);
@@ -240,6 +249,7 @@ export function createListener(options: ListenerOptions): Listener {
           const results = configs.map((config) => ({
             result: parseConfig(config.manifest),
             generation: (config.manifest as { metadata?: { generation?: number } }).metadata?.generation,
+            observed: observedStatus(config.manifest),
           }));
           latest = onConfigs(results);
           latest.catch((error: unknown) => logger.error({ err: error }, 'applying Configs failed'));

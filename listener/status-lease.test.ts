@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 
 import { MemoryCluster } from './cluster/memory-cluster.js';
 import { clusterConfigSource } from './config/cluster-config-source.js';
@@ -19,7 +19,11 @@ afterEach(async () => {
   await Promise.all(started.splice(0).map((listener) => listener.close()));
 });
 
-function replica(cluster: MemoryCluster, holder: string): { listener: Listener; metrics: Metrics } {
+function replica(
+  cluster: MemoryCluster,
+  holder: string,
+  lease = true,
+): { listener: Listener; metrics: Metrics } {
   const metrics = createMetrics();
   const listener = createListener({
     cluster,
@@ -39,7 +43,9 @@ function replica(cluster: MemoryCluster, holder: string): { listener: Listener; 
     rateLimitPerSecond: 0,
     graceMs: 1000,
     now: () => new Date(),
-    statusLease: { namespace: 'ops', name: 'eventgrid-reloader', holder, durationSeconds: 1 },
+    statusLease: lease
+      ? { namespace: 'ops', name: 'eventgrid-reloader', holder, durationSeconds: 1 }
+      : undefined,
   });
   listener.start();
   started.push(listener);
@@ -52,6 +58,23 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
+}
+
+function applyConfig(cluster: MemoryCluster, port: number): void {
+  cluster.apply({
+    apiVersion: 'reloader.external-secrets.io/v1alpha1',
+    kind: 'Config',
+    metadata: { name: 'leased', generation: 1 },
+    spec: {
+      notificationSources: [
+        {
+          type: 'AzureEventGrid',
+          azureEventGrid: { host: '127.0.0.1', port, subscriptions: ['leased-sub'] },
+        },
+      ],
+      destinationsToWatch: [{ type: 'ExternalSecret', externalSecret: { names: ['x'] } }],
+    },
+  });
 }
 
 const boundCondition = (cluster: MemoryCluster): string | undefined => {
@@ -67,20 +90,7 @@ describe('Config status with two replicas', () => {
   it('is written by the Lease holder only, and by the other replica once the holder is gone', async () => {
     const cluster = new MemoryCluster();
     const port = await freePort();
-    cluster.apply({
-      apiVersion: 'reloader.external-secrets.io/v1alpha1',
-      kind: 'Config',
-      metadata: { name: 'leased', generation: 1 },
-      spec: {
-        notificationSources: [
-          {
-            type: 'AzureEventGrid',
-            azureEventGrid: { host: '127.0.0.1', port, subscriptions: ['leased-sub'] },
-          },
-        ],
-        destinationsToWatch: [{ type: 'ExternalSecret', externalSecret: { names: ['x'] } }],
-      },
-    });
+    applyConfig(cluster, port);
     const first = replica(cluster, 'pod-a');
     await until(() => boundCondition(cluster) === 'True', 'the first replica to write Bound');
     const second = replica(cluster, 'pod-b');
@@ -110,5 +120,21 @@ describe('Config status with two replicas', () => {
     } finally {
       await watch.stop();
     }
+  });
+
+  it('survives a replica restart: transition times kept from the Config, nothing rewritten unchanged', async () => {
+    const cluster = new MemoryCluster();
+    const port = await freePort();
+    applyConfig(cluster, port);
+    const before = replica(cluster, 'pod-a', false);
+    await until(() => boundCondition(cluster) === 'True', 'the status written');
+    const written = JSON.stringify(cluster.get('Config', 'leased')?.status);
+    await before.listener.close();
+
+    const writes = vi.spyOn(cluster, 'updateConfigStatus');
+    const after = replica(cluster, 'pod-a', false);
+    await until(async () => (await after.listener.settled())?.served.has('leased') === true, 'serving');
+    expect(writes).not.toHaveBeenCalled();
+    expect(JSON.stringify(cluster.get('Config', 'leased')?.status)).toBe(written);
   });
 });

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+
 import type { ConfigStatus } from '../cluster/cluster.js';
 import type { ConfigResult } from './parse-config.js';
 import type { ApplyReport } from '../server/server-manager.js';
@@ -82,4 +84,37 @@ export function carryTransitionTimes(next: ConfigStatus, previous: ConfigStatus 
         : condition;
     }),
   };
+}
+
+const observedStatusSchema = z.object({
+  observedGeneration: z.number().int().optional(),
+  conditions: z.array(
+    z.object({
+      type: z.string(),
+      status: z.enum(['True', 'False', 'Unknown']),
+      reason: z.string(),
+      message: z.string(),
+      lastTransitionTime: z.string(),
+    }),
+  ),
+});
+
+/** The status a Config carries in the cluster, when it has the shape this listener writes. */
+export function observedStatus(manifest: unknown): ConfigStatus | undefined {
+  const parsed = observedStatusSchema.safeParse((manifest as { status?: unknown } | null)?.status);
+  if (!parsed.success) return undefined;
+  const { observedGeneration, conditions } = parsed.data;
+  return observedGeneration === undefined ? { conditions } : { observedGeneration, conditions };
+}
+
+/** Equal conditions and generation, whatever the key order the API server stored them in. */
+export function sameStatus(a: ConfigStatus, b: ConfigStatus): boolean {
+  const canonical = (status: ConfigStatus): string =>
+    JSON.stringify([
+      status.observedGeneration ?? null,
+      [...status.conditions]
+        .sort((x, y) => x.type.localeCompare(y.type))
+        .map((c) => [c.type, c.status, c.reason, c.message, c.lastTransitionTime]),
+    ]);
+  return canonical(a) === canonical(b);
 }
