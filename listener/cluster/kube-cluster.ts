@@ -8,7 +8,6 @@ import {
   wrapHttpLibrary,
   PatchStrategy,
   setHeaderOptions,
-  V1MicroTime,
   type CoreV1Event,
   type KubeConfig,
   type KubernetesListObject,
@@ -36,6 +35,7 @@ import {
 } from './external-secret.js';
 import { ClusterError } from './cluster-error.js';
 import { KeepAliveHttpLibrary } from './keep-alive-http.js';
+import { claimKubeLease } from './kube-lease.js';
 import { toClusterError } from './kube-errors.js';
 
 export interface KubeClusterOptions {
@@ -59,7 +59,10 @@ export interface KubeClusterOptions {
 
 const MERGE_PATCH = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
-/** The Cluster on a Kubernetes API server, through @kubernetes/client-node; the only file that calls it. */
+/**
+ * The Cluster on a Kubernetes API server, through @kubernetes/client-node; with kube-lease.ts and
+ * keep-alive-http.ts, the only code that calls it.
+ */
 export class KubeCluster implements Cluster {
   readonly #custom: CustomObjectsApi;
   readonly #core: CoreV1Api;
@@ -232,60 +235,8 @@ export class KubeCluster implements Cluster {
     }
   }
 
-  /**
-   * Optimistic concurrency does the arbitration: a create or replace that another replica got in
-   * before answers 409, which is a lost race, not a failure.
-   */
-  async claimLease(claim: LeaseClaim): Promise<boolean> {
-    const { namespace, name, holder, durationSeconds } = claim;
-    const now = new V1MicroTime(this.#options.now().getTime());
-    const what = `claim Lease ${namespace}/${name}`;
-    try {
-      let current;
-      try {
-        current = await this.#coordination.readNamespacedLease({ namespace, name });
-      } catch (error) {
-        if (toClusterError(what, error).code !== 'NOT_FOUND') throw error;
-        await this.#coordination.createNamespacedLease({
-          namespace,
-          body: {
-            metadata: { name, namespace },
-            spec: {
-              holderIdentity: holder,
-              leaseDurationSeconds: durationSeconds,
-              acquireTime: now,
-              renewTime: now,
-            },
-          },
-        });
-        return true;
-      }
-      const spec = current.spec ?? {};
-      const renewedAt = spec.renewTime === undefined ? 0 : new Date(spec.renewTime).getTime();
-      const expiresAt = renewedAt + (spec.leaseDurationSeconds ?? 0) * 1000;
-      const mine = spec.holderIdentity === holder;
-      if (!mine && (spec.holderIdentity ?? '') !== '' && expiresAt > now.getTime()) return false;
-      await this.#coordination.replaceNamespacedLease({
-        namespace,
-        name,
-        body: {
-          // resourceVersion makes the replace conditional: a claim that raced ours answers 409.
-          metadata: { name, namespace, resourceVersion: current.metadata?.resourceVersion ?? '' },
-          spec: {
-            holderIdentity: holder,
-            leaseDurationSeconds: durationSeconds,
-            renewTime: now,
-            acquireTime: mine ? (spec.acquireTime ?? now) : now,
-            leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
-          },
-        },
-      });
-      return true;
-    } catch (error) {
-      const failure = toClusterError(what, error);
-      if (failure.code === 'CONFLICT') return false;
-      throw failure;
-    }
+  claimLease(claim: LeaseClaim): Promise<boolean> {
+    return claimKubeLease(this.#coordination, claim, this.#options.now());
   }
 
   async readSecretValue(ref: ObjectRef, key: string): Promise<string | undefined> {
