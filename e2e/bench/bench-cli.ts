@@ -33,9 +33,9 @@ Flags:
                      one burst): under 3 minutes on a shared 2-core machine (166 s measured at load
                      average 1.2).
   --only LIST        Comma-separated scenarios to run (default: all): ${ALL_SCENARIOS.join(',')}.
-  --out DIR          Where results.json and results.md go (default e2e/bench, where a run also
-                     rewrites the table in README.md). Listener logs and CPU profiles go to
-                     DIR/results/.
+  --out DIR          Where results.json and results.md go (default e2e/bench, where a run of every
+                     scenario also rewrites the table in README.md). Listener logs and CPU profiles
+                     go to DIR/results/.
   --no-profile       Do not re-run a missed figure's workload under node --cpu-prof (by default it is
                      re-run once and the profile's top self-time functions are added to the report).
   --fail-on-miss     Exit 3 when any figure misses its target (default: misses are reported, exit 0).

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 
 import { createBenchContext } from './bench-context.js';
 import { BENCH_HELP, parseBenchCli } from './bench-cli.js';
-import { benchPlan } from './bench-plan.js';
+import { ALL_SCENARIOS, benchPlan } from './bench-plan.js';
 import { createProgress } from './progress.js';
 import { listenerCommit, machineInfo } from './report/environment-info.js';
 import { formatLikeTheRepository } from './report/format-output.js';
@@ -91,8 +91,10 @@ async function main(argv: readonly string[]): Promise<number> {
   progress.line(
     `wrote ${join(outDirectory, 'results.json')} and results.md; logs and profiles in ${artifactsDirectory}`,
   );
-  // The README shows the latest table of the results kept in the repository, not of a run elsewhere.
-  if (outDirectory === resolve(BENCH_DIRECTORY) && outcome.errors.length === 0) {
+  // The README shows the latest complete table of the results kept in the repository: not a run
+  // written elsewhere, one of some scenarios only, or one that failed.
+  const complete = ALL_SCENARIOS.every((scenario) => plan.scenarios.has(scenario));
+  if (outDirectory === resolve(BENCH_DIRECTORY) && complete && outcome.errors.length === 0) {
     const summary = `Full table of the latest run (${plan.mode}, ${date.slice(0, 10)}, ${Math.round(durationSeconds)} s)`;
     const readme = replaceLatestSection(
       await readFile(README, 'utf8'),
