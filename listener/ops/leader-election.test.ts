@@ -108,4 +108,28 @@ describe('leader election on a Lease', () => {
     expect(election.leading).toBe(true);
     election.stop();
   });
+
+  it('steps down when a claim hangs, and goes on claiming', async () => {
+    const time = manualTime();
+    const memory = new MemoryCluster(() => new Date(time.now()));
+    let hanging = false;
+    const cluster = {
+      claimLease: (claim: Parameters<Cluster['claimLease']>[0]) =>
+        hanging ? new Promise<boolean>(() => undefined) : memory.claimLease(claim),
+    } as unknown as Cluster;
+    const election = elect(cluster, 'pod-a', time);
+    election.start();
+    await time.advance(0);
+    expect(election.leading).toBe(true);
+    hanging = true;
+    await time.advance(5_000);
+    expect(election.leading).toBe(true);
+    // The claim sent at 5 s never answers; at 10 s its deadline passes and the Lease is too old to trust.
+    await time.advance(5_000);
+    expect(election.leading).toBe(false);
+    hanging = false;
+    await time.advance(5_000);
+    expect(election.leading).toBe(true);
+    election.stop();
+  });
 });

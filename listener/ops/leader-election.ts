@@ -46,10 +46,23 @@ export function leaderElection(options: LeaderElectionOptions): LeaderElection {
     options.onChange(next);
   };
 
+  // A claim that hangs must not keep a stale leader leading: past a third of the duration it counts
+  // as failed, and the loop goes on.
+  const claimWithDeadline = (): Promise<boolean> => {
+    let timeout: unknown;
+    const deadline = new Promise<never>((_resolve, reject) => {
+      timeout = schedule(
+        () => reject(new ClusterError('UNAVAILABLE', 'no answer to the Lease claim in time', undefined)),
+        durationMs / 3,
+      );
+    });
+    return Promise.race([cluster.claimLease(claim), deadline]).finally(() => cancel(timeout));
+  };
+
   const attempt = async (): Promise<void> => {
     const startedAt = now();
     try {
-      const held = await cluster.claimLease(claim);
+      const held = await claimWithDeadline();
       if (stopped) return;
       if (held) renewedAt = startedAt;
       setLeading(held);
@@ -64,8 +77,10 @@ export function leaderElection(options: LeaderElectionOptions): LeaderElection {
   };
 
   return {
+    // Judged on every read, not only when an attempt ends: leadership older than two thirds of the
+    // duration is not trusted even if no attempt has come back to say so.
     get leading() {
-      return leading;
+      return leading && now() - renewedAt < (durationMs * 2) / 3;
     },
     start() {
       if (!stopped) return;
