@@ -13,6 +13,13 @@ import { Agent, request } from 'undici';
 const TLS_MATERIAL = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized', 'servername'] as const;
 type TlsMaterial = Partial<Pick<HttpsAgent['options'], (typeof TLS_MATERIAL)[number]>>;
 
+/**
+ * A backstop for the calls without a deadline of their own (Events, Config status, the Lease, Secret
+ * reads): none of them should take seconds, and a stalled one must not hold a pooled connection for
+ * undici's default five minutes. Watches do not come through here.
+ */
+const STALL_TIMEOUT_MS = 30_000;
+
 export interface KeepAliveHttpOptions {
   /** Most connections to the API server at once; requests beyond it wait for a free one. */
   readonly maxConnections: number;
@@ -49,6 +56,8 @@ export class KeepAliveHttpLibrary implements PromiseHttpLibrary {
       headers: context.getHeaders(),
       body: body ?? null,
       dispatcher: this.#agentFor(built.options),
+      headersTimeout: STALL_TIMEOUT_MS,
+      bodyTimeout: STALL_TIMEOUT_MS,
       ...(signal === undefined ? {} : { signal }),
     });
     // Read the whole answer now: the connection goes back to the pool only once its body is consumed.
