@@ -6,8 +6,15 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          // The benchmark's report code is plain logic with unit tests of its own; its runs are not tests.
-          include: ['listener/**/*.test.ts', 'simulator/**/*.test.ts', 'e2e/bench/**/*.test.ts'],
+          // Harness code in e2e/ (bench reports, control-plane helpers, provider choice) has plain-logic unit
+          // tests of its own; whatever needs a cluster is an .e2e.test.ts.
+          include: [
+            'listener/**/*.test.ts',
+            'simulator/**/*.test.ts',
+            'e2e/bench/**/*.test.ts',
+            'e2e/control-plane/**/*.test.ts',
+            'e2e/cluster/**/*.test.ts',
+          ],
           exclude: ['**/node_modules/**', '**/*.e2e.test.ts'],
           testTimeout: 30_000,
         },

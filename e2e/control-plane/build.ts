@@ -10,6 +10,8 @@ import { ControlPlaneError } from './control-plane-error.js';
 import { hasErrorCode } from './error-code.js';
 import { formatDuration } from './format-duration.js';
 import { runOnProcessExit } from './exit-cleanup.js';
+import { registryOnlyGoEnv } from './go-env.js';
+import { samplePeakMemory } from './process-group-memory.js';
 import { isProcessAlive, signalProcessGroup } from './process-liveness.js';
 import { ETCD_VERSION, KUBERNETES_VERSION } from './versions.js';
 
@@ -108,8 +110,9 @@ async function buildBinary(
   const heartbeat = setInterval(() => {
     log(`control plane: still building ${recipe.binary}, ${formatDuration(Date.now() - started)} elapsed`);
   }, progressIntervalMs);
+  let peakBytes: number | undefined;
   try {
-    await runGo(recipe.args(temporary), recipe.builderDir, { ...env, CGO_ENABLED: '0' }, log);
+    peakBytes = await runGo(recipe.args(temporary), recipe.builderDir, registryOnlyGoEnv(env), log);
     await chmod(temporary, 0o755);
     await rename(temporary, target);
   } catch (error: unknown) {
@@ -118,7 +121,8 @@ async function buildBinary(
   } finally {
     clearInterval(heartbeat);
   }
-  log(`control plane: built ${recipe.binary} in ${formatDuration(Date.now() - started)} -> ${target}`);
+  const peak = peakBytes === undefined ? '' : `, peak memory ${(peakBytes / 1024 ** 3).toFixed(2)} GB`;
+  log(`control plane: built ${recipe.binary} in ${formatDuration(Date.now() - started)}${peak} -> ${target}`);
 }
 
 async function runGo(
@@ -126,11 +130,12 @@ async function runGo(
   cwd: string,
   env: NodeJS.ProcessEnv,
   log: (line: string) => void,
-): Promise<void> {
+): Promise<number | undefined> {
   // Its own process group, killed if this process ends first: otherwise an interrupted test run leaves a
   // go build (and its compile/link children) eating both cores for minutes.
   const child = spawn('go', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   const goGroup = child.pid;
+  const memory = goGroup === undefined ? undefined : samplePeakMemory(goGroup);
   const unregister =
     goGroup === undefined
       ? () => undefined
@@ -150,13 +155,17 @@ async function runGo(
     child.once('close', (code) => {
       resolve(code);
     });
-  }).finally(unregister);
+  }).finally(() => {
+    memory?.stop();
+    unregister();
+  });
   if (exitCode !== 0) {
     throw new ControlPlaneError(
       'BUILD_FAILED',
       `go ${args.join(' ')} (in ${cwd}) exited with ${String(exitCode)}:\n${recent.join('\n')}`,
     );
   }
+  return memory?.peakBytes();
 }
 
 /** Temporary outputs left by builds whose process is gone (killed, machine restarted). */
