@@ -8,8 +8,13 @@ import {
   type RecordingWebhook,
   type Responder,
 } from '../test-support/recording-webhook.js';
+import { DEFAULT_FLAGS } from '../embedded/default-flags.js';
+import { deliveryFlagOptions } from './delivery-flags.js';
+import { LOAD_FLAGS } from './load-command.js';
 import type { CommandIO } from './output.js';
+import { ROTATE_FLAGS } from './rotate-command.js';
 import { runCli } from './run-cli.js';
+import { SERVE_FLAGS } from './serve-command.js';
 
 const FIXTURE = join(import.meta.dirname, '../../fixtures/events/eventgrid/secret-new-version.json');
 
@@ -65,25 +70,25 @@ describe('help', () => {
     expect(result.stdout).toMatch(/^Usage: npm run simulate/);
   });
 
-  it('documents every flag the replay parser accepts', async () => {
-    const { stdout } = await run(['replay', '--help']);
-    for (const flag of [
-      '--target',
-      '--subscription',
-      '--schema',
-      '--validation',
-      '--batch',
-      '--max-attempts',
-      '--time-scale',
-      '--json',
-      '--dead-letter',
-      '--duplicates',
-      '--ttl',
-      '--rate',
-      '--duration',
-    ]) {
-      expect(stdout).toContain(flag);
-    }
+  it.each([
+    ['replay', ['replay', '--help'], deliveryFlagOptions],
+    ['rotate', ['rotate', '--help'], ROTATE_FLAGS],
+    ['load', ['load', '--help'], LOAD_FLAGS],
+    ['serve', ['serve', '--help'], SERVE_FLAGS],
+    ['the embedded default', ['help', 'default'], DEFAULT_FLAGS],
+    ['the top level, for the embedded default', ['--help'], DEFAULT_FLAGS],
+  ])('%s: the help names every flag its parser accepts', async (_name, argv, options) => {
+    const { stdout, code } = await run(argv);
+    expect(code).toBe(0);
+    const documented = new Set(stdout.match(/--[a-z][a-z-]*/g));
+    expect(Object.keys(options).filter((flag) => !documented.has(`--${flag}`))).toEqual([]);
+  });
+
+  it('help COMMAND is COMMAND --help', async () => {
+    expect((await run(['help', 'rotate'])).stdout).toBe((await run(['rotate', '--help'])).stdout);
+    expect((await run(['help', 'default'])).stdout).toMatch(
+      /^Usage: npm run simulate \[-- flags\]\n\nThe embedded default/,
+    );
   });
 });
 
@@ -168,6 +173,24 @@ describe('usage errors', () => {
       ],
       /--max-attempts does not apply/,
     ],
+    [
+      [
+        'load',
+        '--target',
+        'http://127.0.0.1:1',
+        '--subscription',
+        'kv-rotation',
+        '--rate',
+        '1',
+        '--duration',
+        '1',
+        '--include-event-type',
+        'Microsoft.KeyVault.SecretExpired',
+      ],
+      /--include-event-type does not apply/,
+    ],
+    [['serve', '--schema', 'xml'], /--schema must be one of/],
+    [['serve', '--schema', 'cloudevents'], /--schema and --validation describe the --target subscription/],
     [['frobnicate'], /unknown command "frobnicate"/],
   ])('%j exits 2 naming the problem', async (argv, message) => {
     const result = await run(argv);

@@ -9,7 +9,7 @@ import { isLoopbackUrl } from '../load/loopback.js';
 import { createSimulator } from '../simulator.js';
 import { deliveryFlagOptions, readDeliveryFlags } from './delivery-flags.js';
 import { createOutput, type CommandIO } from './output.js';
-import { FlagReader, parseFlags } from './parse-flags.js';
+import { FlagReader, parseFlags, type FlagOptions } from './parse-flags.js';
 import { progressPrinter } from './progress.js';
 import { UsageError } from './usage-error.js';
 
@@ -35,8 +35,10 @@ Load:
   --vault V, --secret S     the generated event's vault and secret (default kv-prod, db-password)
 
 Subscription: --target URL, --subscription NAME (required); --schema eventgrid|cloudevents;
-  --validation sync|async; --response-timeout MS (real ms per request, default 30000); --json.
-  (--batch, --max-attempts, --ttl, --dead-letter, --duplicates and filters do not apply: no retries.)
+  --validation sync|async; --response-timeout MS (real ms per request, default 30000); --json;
+  -h, --help. Refused, as they do not apply (each delivery is sent once, unfiltered): --batch,
+  --batch-kb, --max-attempts, --ttl, --dead-letter, --duplicates, --time-scale and the filters
+  (--include-event-type, --subject-begins-with, --subject-ends-with).
 
 Example:
   npm run simulate -- load --target http://127.0.0.1:8080 --subscription kv-rotation --rate 200 --duration 10`;
@@ -49,31 +51,34 @@ const NOT_UNDER_LOAD = [
   'dead-letter',
   'duplicates',
   'time-scale',
+  'include-event-type',
+  'subject-begins-with',
+  'subject-ends-with',
 ];
 
+export const LOAD_FLAGS: FlagOptions = {
+  ...deliveryFlagOptions,
+  rate: { type: 'string' },
+  duration: { type: 'string' },
+  mode: { type: 'string' },
+  connections: { type: 'string' },
+  vault: { type: 'string' },
+  secret: { type: 'string' },
+};
+
 export async function loadCommand(argv: readonly string[], io: CommandIO, command = 'load'): Promise<number> {
-  const flags = parseFlags(
-    command,
-    argv,
-    {
-      ...deliveryFlagOptions,
-      rate: { type: 'string' },
-      duration: { type: 'string' },
-      mode: { type: 'string' },
-      connections: { type: 'string' },
-      vault: { type: 'string' },
-      secret: { type: 'string' },
-    },
-    true,
-  );
+  const flags = parseFlags(command, argv, LOAD_FLAGS, true);
   const reader = new FlagReader(command, flags);
   if (reader.boolean('help')) {
     io.stdout(`${LOAD_HELP}\n`);
     return 0;
   }
   for (const name of NOT_UNDER_LOAD) {
-    if (reader.string(name) !== undefined)
-      throw new UsageError(`--${name} does not apply to load (each delivery is sent once)`, command);
+    if (flags.values[name] !== undefined)
+      throw new UsageError(
+        `--${name} does not apply to load (each delivery is sent once, unfiltered)`,
+        command,
+      );
   }
   const settings = readDeliveryFlags(command, reader);
   const rate = reader.integer('rate', LOAD_LIMITS.rate);

@@ -6,7 +6,7 @@ import { createSimulator } from '../simulator.js';
 import { DELIVERY_FLAGS_HELP, deliveryFlagOptions, readDeliveryFlags } from './delivery-flags.js';
 import { buildRunReport, formatRunSummary } from './delivery-report.js';
 import { createOutput, type CommandIO } from './output.js';
-import { FlagReader, parseFlags } from './parse-flags.js';
+import { FlagReader, parseFlags, type FlagOptions } from './parse-flags.js';
 import { progressPrinter } from './progress.js';
 import { UsageError } from './usage-error.js';
 
@@ -32,19 +32,16 @@ Example:
   npm run simulate -- rotate --target http://127.0.0.1:8080 --subscription kv-rotation \\
     --vault kv-prod --secret db-password`;
 
+export const ROTATE_FLAGS: FlagOptions = {
+  ...deliveryFlagOptions,
+  vault: { type: 'string' },
+  secret: { type: 'string' },
+  'azure-subscription': { type: 'string' },
+  'resource-group': { type: 'string' },
+};
+
 export async function rotateCommand(argv: readonly string[], io: CommandIO): Promise<number> {
-  const flags = parseFlags(
-    'rotate',
-    argv,
-    {
-      ...deliveryFlagOptions,
-      vault: { type: 'string' },
-      secret: { type: 'string' },
-      'azure-subscription': { type: 'string' },
-      'resource-group': { type: 'string' },
-    },
-    false,
-  );
+  const flags = parseFlags('rotate', argv, ROTATE_FLAGS, false);
   const reader = new FlagReader('rotate', flags);
   if (reader.boolean('help')) {
     io.stdout(`${ROTATE_HELP}\n`);

@@ -1,3 +1,4 @@
+import { DEFAULT_FLAGS_HELP } from '../embedded/default-flags.js';
 import type { CommandIO } from './output.js';
 import { UsageError } from './usage-error.js';
 
@@ -16,10 +17,13 @@ Commands:
   load      benchmark a webhook on loopback: steady or burst deliveries, latency percentiles
   serve     long-running simulator: topics and subscriptions from a file, a publish endpoint,
             Key Vault emulation and a live dashboard
-  help      this text
+  help      this text; "help COMMAND" is COMMAND --help, "help default" the default's in full
 
-Run "npm run simulate -- COMMAND --help" for a command's flags (npm itself takes a --help that is
-not after "--").
+Flags of the embedded default (npm run simulate -- [flags]):
+${DEFAULT_FLAGS_HELP}
+
+Run "npm run simulate -- COMMAND --help" for a command's flags, and "npm run simulate -- help default"
+for the embedded default's steps in full (npm itself takes a --help that is not after "--").
 
 Exit codes: 0 success, 1 a delivery, handshake or expectation failed, 2 usage error.`;
 
@@ -51,7 +55,13 @@ async function pickCommand(
 
 /** Runs one command line; resolves to the exit code. */
 export async function runCli(argv: readonly string[], io: CommandIO): Promise<number> {
-  const [first] = argv;
+  const [first, second] = argv;
+  if (first === 'help' && second !== undefined) {
+    // `help COMMAND` is `COMMAND --help`; `help default` is the run without a command.
+    if (second !== 'default') return runCli([second, '--help'], io);
+    const { defaultCommand } = await import('../embedded/default-command.js');
+    return defaultCommand(['--help'], io);
+  }
   if (first === 'help' || first === '--help' || first === '-h') {
     io.stdout(`${MAIN_HELP}\n`);
     return 0;

@@ -9,7 +9,7 @@ import { joinEndpoint, parseTarget } from './delivery-flags.js';
 import { createScaledClock } from '../core/clock.js';
 import { createOutput, type CommandIO } from './output.js';
 import { progressPrinter } from './progress.js';
-import { FlagReader, parseFlags } from './parse-flags.js';
+import { FlagReader, parseFlags, type FlagOptions } from './parse-flags.js';
 import { UsageError } from './usage-error.js';
 
 export const SERVE_HELP = `Usage: npm run simulate -- serve [--port P] [--config FILE] [flags]
@@ -35,7 +35,7 @@ Flags:
                            subscriptions: [{name, endpoint, topic, schema, validation, maxAttempts,
                            ttlMinutes, batch: {maxEvents, preferredSizeKb}, filters:
                            {includedEventTypes, subjectBeginsWith, subjectEndsWith}, deadLetterDir,
-                           duplicates}]
+                           duplicates}]; a sample: fixtures/serve/dev-kit.yaml
   --target URL             add a subscription delivering to URL/NAME (with --subscription)
   --subscription NAME      its name
   --schema S, --validation M   its schema (eventgrid|cloudevents) and validation (sync|async)
@@ -47,28 +47,26 @@ Flags:
 The simulator only ever sends to the endpoints of the configured subscriptions.
 Stop with Ctrl-C.
 
-Example:
-  npm run simulate -- serve --target http://127.0.0.1:8080 --subscription kv-rotation --time-scale 0.001`;
+Examples:
+  npm run simulate -- serve --target http://127.0.0.1:8080 --subscription kv-rotation --time-scale 0.001
+  npm run simulate -- serve --config fixtures/serve/dev-kit.yaml --time-scale 0.0001`;
+
+export const SERVE_FLAGS: FlagOptions = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  config: { type: 'string' },
+  target: { type: 'string' },
+  subscription: { type: 'string' },
+  schema: { type: 'string' },
+  validation: { type: 'string' },
+  'time-scale': { type: 'string' },
+  kubeconfig: { type: 'string' },
+  'listener-admin': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+};
 
 export async function serveCommand(argv: readonly string[], io: CommandIO): Promise<number> {
-  const flags = parseFlags(
-    'serve',
-    argv,
-    {
-      port: { type: 'string' },
-      host: { type: 'string' },
-      config: { type: 'string' },
-      target: { type: 'string' },
-      subscription: { type: 'string' },
-      schema: { type: 'string' },
-      validation: { type: 'string' },
-      'time-scale': { type: 'string' },
-      kubeconfig: { type: 'string' },
-      'listener-admin': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    false,
-  );
+  const flags = parseFlags('serve', argv, SERVE_FLAGS, false);
   const reader = new FlagReader('serve', flags);
   if (reader.boolean('help')) {
     io.stdout(`${SERVE_HELP}\n`);
@@ -85,9 +83,12 @@ export async function serveCommand(argv: readonly string[], io: CommandIO): Prom
   const name = reader.string('subscription');
   if ((target === undefined) !== (name === undefined))
     throw new UsageError('--target and --subscription go together', 'serve');
+  // Checked before the pairing, so a bad value is refused rather than ignored without --target.
+  const schema = reader.choice('schema', ['eventgrid', 'cloudevents'] as const);
+  const validation = reader.choice('validation', ['sync', 'async'] as const);
+  if (target === undefined && (schema !== undefined || validation !== undefined))
+    throw new UsageError('--schema and --validation describe the --target subscription; give it', 'serve');
   if (target !== undefined && name !== undefined) {
-    const schema = reader.choice('schema', ['eventgrid', 'cloudevents'] as const);
-    const validation = reader.choice('validation', ['sync', 'async'] as const);
     config.subscriptions.push({
       name,
       endpoint: joinEndpoint(parseTarget('serve', target), name),

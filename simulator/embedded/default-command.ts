@@ -14,6 +14,7 @@ import { createKubeCluster } from './kube-cluster.js';
 import { prepareConfig, writeConfig } from './listener-config.js';
 import { startListener, type ListenerProcess } from './listener-process.js';
 import { readManifests } from './manifests.js';
+import { DEFAULT_FLAGS, DEFAULT_FLAGS_HELP } from './default-flags.js';
 import { replaySteps, type StepReport, type SubscriptionReport } from './replay-steps.js';
 
 export const DEFAULT_HELP = `Usage: npm run simulate [-- flags]
@@ -36,17 +37,7 @@ Exits 0 only when every expectation holds; 1 otherwise (the listener log is kept
 2 on a usage error.
 
 Flags:
-  --config FILE           the Config (default: the only .yaml in fixtures/configs)
-  --cluster PATH          Namespace/ExternalSecret manifests, file or folder (default fixtures/cluster)
-  --fixtures DIR          where to look for *.expect.yaml (default fixtures/events)
-  --kubeconfig PATH       use a real cluster instead of the in-memory one
-  --listener FILE         the listener entry point (default dist/listener/main.js)
-  --no-build              never run the build, even when dist is missing or stale
-  --time-scale F          real time per Azure time for retries (default 0.001)
-  --response-timeout MS   real ms to wait for each answer (default 10000)
-  --log-level L           the listener's --log-level (default info)
-  --json                  print a machine-readable report on stdout (progress goes to stderr)
-  -h, --help              this text
+${DEFAULT_FLAGS_HELP}
 
 Examples:
   npm run simulate
@@ -63,24 +54,7 @@ interface RunReport {
 }
 
 export async function defaultCommand(argv: readonly string[], io: CommandIO): Promise<number> {
-  const flags = parseFlags(
-    '',
-    argv,
-    {
-      config: { type: 'string' },
-      cluster: { type: 'string' },
-      fixtures: { type: 'string' },
-      kubeconfig: { type: 'string' },
-      listener: { type: 'string' },
-      'no-build': { type: 'boolean' },
-      'time-scale': { type: 'string' },
-      'response-timeout': { type: 'string' },
-      'log-level': { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    false,
-  );
+  const flags = parseFlags('', argv, DEFAULT_FLAGS, false);
   const reader = new FlagReader('', flags);
   if (reader.boolean('help')) {
     io.stdout(`${DEFAULT_HELP}\n`);

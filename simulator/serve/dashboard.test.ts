@@ -25,8 +25,14 @@ let browser: Browser;
 let webhook: RecordingWebhook | undefined;
 let serve: ServeHandle | undefined;
 
+// The same browser scripts/ensure-chromium.sh checks for (an empty CHROMIUM_PATH counts as unset there too).
+const CHROMIUM_PATH = process.env['CHROMIUM_PATH'] === '' ? undefined : process.env['CHROMIUM_PATH'];
+
 beforeAll(async () => {
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: CHROMIUM_ARGS,
+  });
 });
 afterAll(async () => {
   await browser.close();

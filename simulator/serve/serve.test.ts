@@ -1,9 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { request } from 'undici';
 import { findDashboardDir } from '../cli/serve-command.js';
 import { createSeededRandom } from '../core/random.js';
 import { startRecordingWebhook, type RecordingWebhook } from '../test-support/recording-webhook.js';
-import { parseServeConfig } from './serve-config.js';
+import { parse as parseYaml } from 'yaml';
+import { loadServeConfig, parseServeConfig } from './serve-config.js';
 import { startServe, type ServeHandle } from './start-serve.js';
 
 let webhook: RecordingWebhook | undefined;
@@ -185,5 +187,18 @@ describe('serve config', () => {
     expect(() =>
       parseServeConfig('s.yaml', 'subscriptions: [{ name: kv-rotation, endpoint: nope }]'),
     ).toThrow(/^s\.yaml: subscriptions\[0\]\.endpoint/);
+  });
+
+  it('the sample in fixtures/serve parses and delivers to what the fixtures Config serves', async () => {
+    const root = new URL('../../fixtures/', import.meta.url);
+    const sample = await loadServeConfig(new URL('serve/dev-kit.yaml', root).pathname);
+    const config = parseYaml(await readFile(new URL('configs/keyvault-rotation.yaml', root), 'utf8')) as {
+      spec: { notificationSources: { azureEventGrid: { port: number; subscriptions: string[] } }[] };
+    };
+    const served = config.spec.notificationSources.flatMap(({ azureEventGrid }) =>
+      azureEventGrid.subscriptions.map((name) => `http://127.0.0.1:${String(azureEventGrid.port)}/${name}`),
+    );
+    expect(sample.vaults.map((vault) => vault.name)).toEqual(['kv-prod', 'kv-staging']);
+    expect(sample.subscriptions.map((subscription) => subscription.endpoint)).toEqual(served);
   });
 });
