@@ -22,6 +22,8 @@ declare module 'vitest' {
     e2eKubernetesVersion: string;
     /** False on the local control plane: no namespace finalization, no Pods. */
     e2eRunsControllers: boolean;
+    /** The project image loaded into the cluster's nodes, or '' (never on the local control plane). */
+    e2eProjectImage: string;
     /** Where test files call the cluster's optional capabilities (e2e/support/cluster-control.ts). */
     e2eClusterControl: ClusterControlAddress;
   }
@@ -43,6 +45,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('e2eClusterProvider', cluster.provider);
   project.provide('e2eKubernetesVersion', cluster.version);
   project.provide('e2eRunsControllers', cluster.runsControllers);
+  project.provide('e2eProjectImage', cluster.projectImage ?? '');
   let control: ClusterControlServer;
   try {
     control = await startClusterControlServer(cluster);

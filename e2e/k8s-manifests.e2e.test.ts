@@ -1,16 +1,18 @@
 /**
  * Every manifest in k8s/ goes to the real API server, which validates it against the real schemas
  * (server-side apply refuses a field the schema does not declare). Definitions and RBAC are stored;
- * workloads and the example Config are applied as a server-side dry run: no controllers run here to act
- * on them, and a stored example Config would be served by every later listener.
+ * workloads and the example Config are applied as a server-side dry run: on the local control plane no
+ * controllers run to act on them, and a stored example Config would be served by every later listener.
+ * Where Pods run and the project's image is loaded (kind, k3s), the Deployment also runs for real.
  */
 import { readdir } from 'node:fs/promises';
 
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
 
 import { applyManifest } from './support/apply.js';
-import { waitForEstablished } from './support/crds.js';
-import { kubeClients, type Kube } from './support/kube.js';
+import { installCrds, waitForEstablished } from './support/crds.js';
+import { eventually } from './support/eventually.js';
+import { kubeClients, unlessNotFound, type Kube } from './support/kube.js';
 import { renderKustomization } from './support/kustomization.js';
 import { readManifests, repoPath, type Manifest } from './support/manifests.js';
 import { announceSuite } from './support/suite-banner.js';
@@ -36,6 +38,26 @@ async function manifestFiles(): Promise<string[]> {
   const files = await readdir(repoPath(FOLDER), { recursive: true });
   return files.filter((file) => file.endsWith('.yaml') && file !== 'kustomization.yaml').sort();
 }
+
+/** The Deployment as shipped, but running the image this run built and loaded into the nodes. */
+function withProjectImage(deployment: Manifest, image: string): Manifest {
+  const copy = structuredClone(deployment) as Manifest & {
+    spec: { template: { spec: { containers: { image: string; imagePullPolicy: string }[] } } };
+  };
+  for (const container of copy.spec.template.spec.containers) {
+    container.image = image;
+    // Loaded, not pushed: there is no registry to pull it from.
+    container.imagePullPolicy = 'Never';
+  }
+  return copy;
+}
+
+const projectImage = inject('e2eProjectImage');
+const cannotRunImage = !inject('e2eRunsControllers')
+  ? 'no controllers run Pods on this cluster (the local control plane)'
+  : projectImage === ''
+    ? 'the project image is not built (docker build -t eventgrid-reloader-listener:dev .)'
+    : undefined;
 
 function describeManifest(manifest: Manifest): string {
   return `${manifest.kind} ${manifest.metadata.namespace ?? ''}/${manifest.metadata.name}`;
@@ -109,4 +131,52 @@ describe('k8s/ manifests on a real API server', () => {
     broken.spec['replica'] = 2;
     await expect(applyManifest(kube, broken, { dryRun: true })).rejects.toThrow(/replica/);
   });
+
+  it.skipIf(cannotRunImage !== undefined)(
+    `runs the project image as k8s/ deploys it: every replica Ready under the shipped ServiceAccount${cannotRunImage === undefined ? '' : ` (skipped: ${cannotRunImage})`}`,
+    async () => {
+      // Readiness means the listener's watches synced: the ExternalSecret CRD must exist.
+      await installCrds(kube);
+      const { manifests } = await renderKustomization(FOLDER);
+      const shipped = manifests.find((manifest) => manifest.kind === 'Deployment');
+      if (shipped === undefined) throw new Error('the kustomization has no Deployment');
+      const { name } = shipped.metadata;
+      const namespace = shipped.metadata.namespace ?? 'default';
+      for (const manifest of manifests) {
+        await applyManifest(kube, manifest === shipped ? withProjectImage(shipped, projectImage) : manifest);
+        if (manifest.kind === 'CustomResourceDefinition')
+          await waitForEstablished(kube, manifest.metadata.name);
+      }
+      try {
+        // /readyz (the readiness probe) answers 200 only once every watch has listed: with the
+        // ServiceAccount's token, under the ClusterRole, non-root on a read-only root filesystem.
+        const ready = await eventually(
+          () => kube.apps.readNamespacedDeployment({ name, namespace }),
+          (deployment) =>
+            deployment.status?.observedGeneration === deployment.metadata?.generation &&
+            (deployment.status?.readyReplicas ?? 0) === (deployment.spec?.replicas ?? 1),
+          { what: `Deployment ${namespace}/${name} Ready`, timeoutMs: 240_000, intervalMs: 1_000 },
+        );
+        expect(ready.status?.readyReplicas).toBe(2);
+        process.stderr.write(
+          `[e2e] k8s: ${projectImage} ran as Deployment ${namespace}/${name}: 2/2 Ready\n`,
+        );
+      } finally {
+        // Later suites run their own listener process; replicas left running would write Config status.
+        await unlessNotFound(() =>
+          kube.apps.deleteNamespacedDeployment({ name, namespace, propagationPolicy: 'Foreground' }),
+        );
+        await eventually(
+          () =>
+            kube.core.listNamespacedPod({
+              namespace,
+              labelSelector: 'app.kubernetes.io/name=eventgrid-reloader',
+            }),
+          (pods) => pods.items.length === 0,
+          { what: `the listener's Pods in ${namespace} gone`, timeoutMs: 120_000, intervalMs: 1_000 },
+        );
+      }
+    },
+    420_000,
+  );
 });

@@ -13,6 +13,8 @@ export interface RunningCluster {
   readonly version: string;
   /** Whether controllers run: without them namespaces never finish deleting and Deployments make no Pods. */
   readonly runsControllers: boolean;
+  /** The project's image (built from the Dockerfile) when it was loaded into the cluster's nodes. */
+  readonly projectImage?: string;
   /** Fault tests: the API server goes away (etcd and data stay) and comes back on the same address. */
   readonly stopApiServer?: (options?: { graceful?: boolean }) => Promise<void>;
   readonly startApiServer?: () => Promise<void>;

@@ -41,16 +41,18 @@ export function createK3sProvider(options: ProviderOptions): ClusterProvider {
       try {
         const kubeconfigPath = join(directory, 'kubeconfig');
         await writeFile(kubeconfigPath, container.getKubeConfig(), { mode: 0o600 });
-        if (await hasLocalImage(PROJECT_IMAGE, options)) {
+        const imageBuilt = await hasLocalImage(PROJECT_IMAGE, options);
+        if (imageBuilt) {
           await importImage(container, directory, options);
         } else {
-          options.log(`k3s: ${PROJECT_IMAGE} is not built; suites that deploy the listener will skip`);
+          options.log(`k3s: ${PROJECT_IMAGE} is not built; the in-cluster Deployment test will skip`);
         }
         return {
           provider: 'k3s',
           kubeconfigPath,
           version: await readServerVersion(kubeconfigPath),
           runsControllers: true,
+          ...(imageBuilt ? { projectImage: PROJECT_IMAGE } : {}),
           stop,
         };
       } catch (error: unknown) {

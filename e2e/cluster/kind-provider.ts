@@ -64,19 +64,21 @@ export function createKindProvider(options: ProviderOptions): ClusterProvider {
           ],
           { env: options.env },
         );
-        if (await hasLocalImage(PROJECT_IMAGE, options)) {
+        const imageBuilt = await hasLocalImage(PROJECT_IMAGE, options);
+        if (imageBuilt) {
           options.log(`kind: loading ${PROJECT_IMAGE}`);
           await runCommand('kind', ['load', 'docker-image', PROJECT_IMAGE, '--name', name], {
             env: options.env,
           });
         } else {
-          options.log(`kind: ${PROJECT_IMAGE} is not built; suites that deploy the listener will skip`);
+          options.log(`kind: ${PROJECT_IMAGE} is not built; the in-cluster Deployment test will skip`);
         }
         return {
           provider: 'kind',
           kubeconfigPath,
           version: await readServerVersion(kubeconfigPath),
           runsControllers: true,
+          ...(imageBuilt ? { projectImage: PROJECT_IMAGE } : {}),
           stop,
         };
       } catch (error: unknown) {

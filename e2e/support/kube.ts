@@ -1,6 +1,7 @@
 import {
   ApiException,
   ApiextensionsV1Api,
+  AppsV1Api,
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
@@ -13,6 +14,7 @@ import { inject } from 'vitest';
 export interface Kube {
   readonly kubeconfigPath: string;
   readonly config: KubeConfig;
+  readonly apps: AppsV1Api;
   readonly coordination: CoordinationV1Api;
   readonly core: CoreV1Api;
   readonly custom: CustomObjectsApi;
@@ -27,6 +29,7 @@ export function kubeClients(path: string = inject('e2eKubeconfig')): Kube {
   return {
     kubeconfigPath: path,
     config,
+    apps: config.makeApiClient(AppsV1Api),
     coordination: config.makeApiClient(CoordinationV1Api),
     core: config.makeApiClient(CoreV1Api),
     custom: config.makeApiClient(CustomObjectsApi),
