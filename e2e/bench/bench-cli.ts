@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 
 import { ALL_SCENARIOS } from './bench-plan.js';
@@ -33,9 +34,10 @@ Flags:
                      one burst): under 3 minutes on a shared 2-core machine (166 s measured at load
                      average 1.2).
   --only LIST        Comma-separated scenarios to run (default: all): ${ALL_SCENARIOS.join(',')}.
-  --out DIR          Where results.json and results.md go (default e2e/bench, where a run of every
-                     scenario also rewrites the table in README.md). Listener logs and CPU profiles
-                     go to DIR/results/.
+  --out DIR          Where results.json and results.md go (default e2e/bench, where a full run of
+                     every scenario also rewrites the table in README.md; with --quick the default is
+                     e2e/bench/quick, git-ignored, so a smoke run never replaces the full results).
+                     Listener logs and CPU profiles go to DIR/results/.
   --no-profile       Do not re-run a missed figure's workload under node --cpu-prof (by default it is
                      re-run once and the profile's top self-time functions are added to the report).
   --fail-on-miss     Exit 3 when any figure misses its target (default: misses are reported, exit 0).
@@ -98,7 +100,8 @@ export function parseBenchCli(argv: readonly string[], defaultOut: string): Benc
     options: {
       quick: values.quick === true,
       scenarios: ALL_SCENARIOS.filter((name) => requested.includes(name)),
-      outDirectory: values.out ?? defaultOut,
+      // A smoke run's figures are not the ones the repository keeps: they go beside them.
+      outDirectory: values.out ?? (values.quick === true ? join(defaultOut, 'quick') : defaultOut),
       profileMisses: values['no-profile'] !== true,
       failOnMiss: values['fail-on-miss'] === true,
     },

@@ -92,9 +92,10 @@ async function main(argv: readonly string[]): Promise<number> {
     `wrote ${join(outDirectory, 'results.json')} and results.md; logs and profiles in ${artifactsDirectory}`,
   );
   // The README shows the latest complete table of the results kept in the repository: not a run
-  // written elsewhere, one of some scenarios only, or one that failed.
+  // written elsewhere, a quick one, one of some scenarios only, or one that failed.
   const complete = ALL_SCENARIOS.every((scenario) => plan.scenarios.has(scenario));
-  if (outDirectory === resolve(BENCH_DIRECTORY) && complete && outcome.errors.length === 0) {
+  const keptHere = outDirectory === resolve(BENCH_DIRECTORY);
+  if (keptHere && plan.mode === 'full' && complete && outcome.errors.length === 0) {
     const summary = `Full table of the latest run (${plan.mode}, ${date.slice(0, 10)}, ${Math.round(durationSeconds)} s)`;
     const readme = replaceLatestSection(
       await readFile(README, 'utf8'),
