@@ -5,12 +5,12 @@ import { toExternalSecret } from '../cluster/external-secret.js';
 import { MemoryCluster } from '../cluster/memory-cluster.js';
 import { createMetrics } from '../ops/metrics.js';
 import { EVENT_ID } from './annotations.js';
-import { Annotator } from './annotator.js';
+import { Annotator, SaturatedError } from './annotator.js';
 import type { SecretRotation } from './secret-rotation.js';
 
-function setup(concurrency: number, coalesceWindowMs = 0) {
+function setup(concurrency: number, coalesceWindowMs = 0, maxQueued = 100, names = ['a', 'b']) {
   const cluster = new MemoryCluster();
-  for (const name of ['a', 'b']) {
+  for (const name of names) {
     cluster.apply({
       apiVersion: 'external-secrets.io/v1',
       kind: 'ExternalSecret',
@@ -33,7 +33,7 @@ function setup(concurrency: number, coalesceWindowMs = 0) {
     metrics,
     log: pino({ level: 'silent' }),
     concurrency,
-    maxQueued: 100,
+    maxQueued,
     coalesceWindowMs,
   });
   const secret = (name: string) => {
@@ -113,5 +113,32 @@ describe('Annotator coalescing', () => {
     );
     await Promise.all(burst);
     expect(t.patched).toEqual(['a:e3']);
+  });
+});
+
+describe('Annotator backpressure', () => {
+  const names = Array.from({ length: 12 }, (_, index) => `es-${String(index)}`);
+  const tasksFor = (t: ReturnType<typeof setup>, chosen: readonly string[], id: string) =>
+    chosen.map((name) => ({ secret: t.secret(name), rotation: rotation(id, '2026-12-01T10:00:00Z') }));
+
+  it('takes a delivery matching more than the queue holds when nothing else waits', async () => {
+    const t = setup(1, 0, 2, names);
+    const outcome = await t.annotator.annotate(tasksFor(t, names, 'e1'));
+    expect(outcome).toEqual({ stored: names.length, gone: 0, failures: [] });
+  });
+
+  it('refuses another delivery while the queue is full, and takes it once the queue drains', async () => {
+    const t = setup(1, 0, 2, names);
+    t.hold();
+    const first = t.annotator.annotate(tasksFor(t, names.slice(0, 3), 'e1'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await expect(t.annotator.annotate(tasksFor(t, names.slice(3, 5), 'e2'))).rejects.toBeInstanceOf(
+      SaturatedError,
+    );
+    t.release();
+    await first;
+    await expect(t.annotator.annotate(tasksFor(t, names.slice(3, 5), 'e2'))).resolves.toMatchObject({
+      stored: 2,
+    });
   });
 });

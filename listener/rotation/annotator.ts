@@ -78,7 +78,11 @@ export class Annotator {
 
   async annotate(tasks: readonly AnnotationTask[]): Promise<AnnotationOutcome> {
     const fresh = tasks.filter((task) => !this.#pending.has(refKey(task.secret))).length;
-    if (fresh > 0 && this.#pending.size + fresh > this.options.maxQueued + this.options.concurrency) {
+    // Backpressure is against other deliveries' work: an idle annotator takes any one delivery whole,
+    // however many ExternalSecrets it matches (a number bounded by the cluster, not by the request),
+    // or a rotation read by more than the cap could never be acknowledged.
+    const busy = this.#pending.size > 0;
+    if (busy && fresh > 0 && this.#pending.size + fresh > this.options.maxQueued + this.options.concurrency) {
       throw new SaturatedError(`${this.#pending.size} patches already waiting for the Kubernetes API`);
     }
     const results = await Promise.all(tasks.map((task) => this.#enqueue(task)));

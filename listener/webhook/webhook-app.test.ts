@@ -380,18 +380,35 @@ describe('the retry contract', () => {
     expect(annotationsOf(h.cluster, 'team-a/db-credentials')[EVENT_ID]).toBeUndefined();
   });
 
-  it('answers 429 instead of queueing without bound when the annotator is saturated', async () => {
+  it('answers 429 instead of queueing without bound while the annotator is saturated', async () => {
     const tight = await createHarness({ concurrency: 1, maxQueued: 1 });
-    try {
-      const response = await tight.app.inject({
+    // The API server stalls: the first delivery's patches hold the only slot and fill the queue.
+    let release: () => void = () => undefined;
+    const stalled = new Promise<void>((resolve) => (release = resolve));
+    const annotate = tight.cluster.annotateExternalSecret.bind(tight.cluster);
+    tight.cluster.annotateExternalSecret = async (ref, annotations) => {
+      await stalled;
+      return annotate(ref, annotations);
+    };
+    const deliver = (fixture: string) =>
+      tight.app.inject({
         method: 'POST',
         url: `/${SUBSCRIPTION}`,
         headers: notification,
-        payload: JSON.stringify(jsonFixture('events/eventgrid/secret-new-version.json')),
+        payload: JSON.stringify(jsonFixture(fixture)),
       });
-      expect(response.statusCode).toBe(429);
-      expect(response.json()).toMatchObject({ code: 'SATURATED' });
+    try {
+      const first = deliver('events/eventgrid/secret-new-version.json');
+      await flush();
+      const refused = await deliver('events/eventgrid/seed-example.json');
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json()).toMatchObject({ code: 'SATURATED' });
+      release();
+      // Taken whole once nothing else waits, however many ExternalSecrets it matches.
+      expect((await first).statusCode).toBe(200);
+      expect((await deliver('events/eventgrid/seed-example.json')).statusCode).toBe(200);
     } finally {
+      release();
       await tight.close();
     }
   });
