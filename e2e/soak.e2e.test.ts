@@ -3,10 +3,10 @@
  * rotations, its resident memory sampled from /proc. Nothing may be lost, and memory must level off
  * rather than grow with the work done (the criterion is explained in support/faults/memory-growth.ts).
  *
- * SOAK_SECONDS sets the length: 60 by default, which is what CI runs; 600 is the 10-minute soak, run
- * before a release:
+ * SOAK_SECONDS sets the length: 600 (ten minutes) by default; CI runs 60 (.ci/run, the workflow):
  *
- *   npm run build && SOAK_SECONDS=600 npx vitest run --project e2e e2e/soak.e2e.test.ts
+ *   npm run build && npx vitest run --project e2e e2e/soak.e2e.test.ts
+ *   SOAK_SECONDS=60 npm test
  *
  * There are no timing assertions: a slow machine delivers later, not less.
  */
@@ -45,7 +45,7 @@ const EXTERNAL_SECRETS = 40;
 const MB = 1024 * 1024;
 
 function soakSeconds(value: string | undefined): number {
-  if (value === undefined || value === '') return 60;
+  if (value === undefined || value === '') return 600;
   const seconds = Number(value);
   // Shorter than this leaves too few samples after warm-up to judge (see memory-growth.ts).
   const minimum = (2 * MIN_JUDGED_SAMPLES * SAMPLE_INTERVAL_MS) / 1000;
