@@ -19,6 +19,7 @@ import {
   CONFIG_VERSION,
   EXTERNAL_SECRET,
   externalSecretDestinationSchema,
+  httpUrlSchema,
   OTHER_DESTINATION_TYPES,
   OTHER_SOURCE_TYPES,
   subscriptionNameSchema,
@@ -749,6 +750,32 @@ describe('the Config CRD (k8s/crds/config.yaml)', () => {
         ['-', '_', '/', '.', ' ', 'é', '%'],
         64,
       );
+    });
+
+    it('issuer and key-set URLs: what the CRD refuses, zod refuses; what zod takes, the CRD stores', () => {
+      const entraId = at(eventGridSchema, 'properties', 'auth', 'properties', 'entraId', 'properties');
+      for (const schema of [at(entraId, 'jwksUri'), at(entraId, 'issuers', 'items')]) {
+        const crdAccepts = (value: string) => crdErrors(schema, value, 'value').length === 0;
+        const zodAccepts = (value: string) => httpUrlSchema.safeParse(value).success;
+        for (const value of ['https://login.microsoftonline.com/t/v2.0', 'http://127.0.0.1:8080/keys']) {
+          expect([crdAccepts(value), zodAccepts(value)], value).toEqual([true, true]);
+        }
+        for (const value of ['', 'login.microsoftonline.com', 'ftp://x/keys', 'mailto:a@b', 'https://a b']) {
+          expect([crdAccepts(value), zodAccepts(value)], value).toEqual([false, false]);
+        }
+        const urls = fc.oneof(
+          fc.webUrl(),
+          fc.string({ maxLength: 20 }),
+          fc.string().map((tail) => `https://${tail}`),
+        );
+        fc.assert(
+          fc.property(urls, (value) => {
+            if (zodAccepts(value)) expect(crdAccepts(value), value).toBe(true);
+            if (!crdAccepts(value)) expect(zodAccepts(value), value).toBe(false);
+          }),
+          { numRuns: 500 },
+        );
+      }
     });
 
     it('ports', () => {

@@ -49,6 +49,16 @@ const headerNameSchema = z
  * shared secret in the endpoint URL's query string or in a custom delivery header, and can obtain a
  * Microsoft Entra ID token for the webhook's application.
  */
+/**
+ * Issuer and key-set URLs. The CRD can only say `^https?://\S+$`; what it lets through and this refuses
+ * (`https://[`) is stored and reported Invalid in the Config's status, never served.
+ */
+export const httpUrlSchema = z
+  .string()
+  // The CRD's pattern first, on the value as given (z.url trims before it checks).
+  .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
+  .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
+
 export const endpointAuthSchema = z
   .object({
     sharedSecret: z
@@ -65,8 +75,8 @@ export const endpointAuthSchema = z
         audience: z.string().min(1),
         eventGridAppId: z.string().min(1).default(EVENT_GRID_APP_ID),
         /** Overrides for sovereign clouds: default to the public cloud's endpoints of the tenant. */
-        issuers: z.array(z.url()).min(1).optional(),
-        jwksUri: z.url().optional(),
+        issuers: z.array(httpUrlSchema).min(1).optional(),
+        jwksUri: httpUrlSchema.optional(),
       })
       .optional(),
   })
