@@ -12,6 +12,8 @@ describe('parseCli', () => {
         bodyLimit: 1_048_576,
         eventType: ['Microsoft.KeyVault.SecretNewVersionCreated'],
         rateLimit: 200,
+        requestTimeout: 30,
+        maxConnections: 1024,
         logLevel: 'info',
       },
     });
@@ -53,6 +55,7 @@ describe('parseCli', () => {
     [['--status-lease', 'eventgrid-reloader'], '--status-lease must be NAMESPACE/NAME'],
     [['--status-lease', 'Ops/Lease'], '--status-lease must be NAMESPACE/NAME'],
     [['--status-lease-duration', '1'], 'at least 3 seconds'],
+    [['--max-connections', '0'], '--max-connections must be positive'],
   ])('explains a bad command line %j', (argv, message) => {
     const result = parseCli(argv);
     expect(result.kind).toBe('error');
@@ -76,6 +79,7 @@ describe('parseCli', () => {
       '--body-limit',
       '--max-events',
       '--request-timeout',
+      '--max-connections',
       '--rate-limit',
       '--tls-cert',
       '--tls-key',

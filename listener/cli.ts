@@ -10,7 +10,8 @@ Usage: npm start -- [flags]        (or: node dist/listener/main.js [flags])
 
 Configs (reloader.external-secrets.io/v1alpha1 Config):
   --config PATH                  Read Configs from a YAML/JSON file or a folder of them, instead of
-                                 watching the cluster. Repeatable. Files are re-read when they change.
+                                 watching the cluster. Repeatable. Files are re-read when they change,
+                                 including a mounted ConfigMap's updates (checked at least every 5 s).
 Kubernetes:
   --kubeconfig PATH              Kubeconfig to use. Default: $KUBECONFIG, ~/.kube/config, or the
                                  in-cluster service account, as kubectl does.
@@ -37,7 +38,11 @@ Webhook:
                                  are acknowledged and ignored.
   --body-limit BYTES             Largest delivery accepted; larger ones get 413 (default 1048576).
   --max-events N                 Most events in one delivery; more get 413 (default 5000).
-  --request-timeout SECONDS      Longest time a client may take to send a request (default 30).
+  --request-timeout SECONDS      Longest time a client may take to send a request, headers and body
+                                 (default 30; the headers at most 10 of it). A slower client gets 408
+                                 and its connection is closed within a second of the deadline.
+  --max-connections N            Connections open at once on each webhook port, idle ones included;
+                                 more are closed as they arrive (default 1024).
   --rate-limit N                 Deliveries per second accepted on each subscription path; more get
                                  429, which Event Grid retries (default 200; 0 turns it off).
   --tls-cert FILE, --tls-key FILE
@@ -91,6 +96,7 @@ const optionsSchema = z.object({
   bodyLimit: positiveInt('--body-limit'),
   maxEvents: positiveInt('--max-events'),
   requestTimeout: positiveInt('--request-timeout'),
+  maxConnections: positiveInt('--max-connections'),
   adminPort: port('--admin-port'),
   adminHost: z.string().min(1),
   shutdownGrace: positiveInt('--shutdown-grace'),
@@ -131,6 +137,7 @@ export function parseCli(argv: readonly string[]): CliResult {
         'body-limit': { type: 'string' },
         'max-events': { type: 'string' },
         'request-timeout': { type: 'string' },
+        'max-connections': { type: 'string' },
         'admin-port': { type: 'string' },
         'admin-host': { type: 'string' },
         'shutdown-grace': { type: 'string' },
@@ -166,6 +173,7 @@ export function parseCli(argv: readonly string[]): CliResult {
     bodyLimit: values['body-limit'] ?? 1_048_576,
     maxEvents: values['max-events'] ?? 5000,
     requestTimeout: values['request-timeout'] ?? 30,
+    maxConnections: values['max-connections'] ?? 1024,
     adminPort: values['admin-port'] ?? 8081,
     adminHost: values['admin-host'] ?? '0.0.0.0',
     shutdownGrace: values['shutdown-grace'] ?? 25,

@@ -117,7 +117,10 @@ async function main(argv: readonly string[]): Promise<number> {
       {
         requestTimeoutMs: options.requestTimeout * 1000,
         headersTimeoutMs: Math.min(options.requestTimeout * 1000, 10_000),
+        // Longer than the 60 s idle timeout of common proxies (ingress-nginx, cloud load balancers), so
+        // the proxy, not this server, closes an idle connection: no race with a request it just sent.
         keepAliveTimeoutMs: 65_000,
+        maxConnections: options.maxConnections,
       },
       options.tlsCert === undefined || options.tlsKey === undefined
         ? undefined

@@ -1,6 +1,7 @@
 import { mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as connectTcp, type Socket } from 'node:net';
 import { connect } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../test-support/free-port.js';
@@ -52,6 +53,81 @@ describe('HTTPS served by the listener', () => {
     await expect(bind('127.0.0.1', port, (_request, response) => response.end())).rejects.toThrow(
       /EADDRINUSE/,
     );
+  });
+});
+
+/** What a raw client receives until the server closes the connection. */
+function received(socket: Socket): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(text));
+  });
+}
+
+function rawClient(port: number, bytes: string): Socket {
+  const socket = connectTcp(port, '127.0.0.1', () => {
+    if (bytes !== '') socket.write(bytes);
+  });
+  return socket;
+}
+
+describe('slow clients', () => {
+  const open: Socket[] = [];
+  afterEach(() => {
+    for (const socket of open.splice(0)) socket.destroy();
+  });
+
+  // With Node's default check interval (30 s) each of these would outlive the test's own timeout.
+  it.each([
+    ['sends nothing', '', false],
+    ['stops halfway through the headers', 'POST /x HTTP/1.1\r\nHost: a\r\nContent-Ty', false],
+    ['drips its body', 'POST /x HTTP/1.1\r\nHost: a\r\nContent-Length: 1000\r\n\r\n', true],
+  ])(
+    'closes the connection of a client that %s once the request timeout has passed',
+    async (_what, bytes, drips) => {
+      const port = await freePort();
+      bound = await createHttpBind({ requestTimeoutMs: 500, headersTimeoutMs: 500, keepAliveTimeoutMs: 500 })(
+        '127.0.0.1',
+        port,
+        (request, response) => {
+          request.resume();
+          request.on('end', () => response.end('ok'));
+        },
+      );
+      const socket = rawClient(port, bytes);
+      open.push(socket);
+      const drip = setInterval(() => drips && socket.write('a'), 100);
+      try {
+        expect(await received(socket)).toMatch(/^HTTP\/1\.1 408 /);
+      } finally {
+        clearInterval(drip);
+      }
+    },
+    10_000,
+  );
+
+  it('refuses connections beyond --max-connections while the open ones keep working', async () => {
+    const port = await freePort();
+    bound = await createHttpBind({
+      requestTimeoutMs: 5000,
+      headersTimeoutMs: 5000,
+      keepAliveTimeoutMs: 5000,
+      maxConnections: 2,
+    })('127.0.0.1', port, (_request, response) => response.end('ok'));
+    const held = [rawClient(port, ''), rawClient(port, '')];
+    open.push(...held);
+    await Promise.all(held.map((socket) => new Promise((resolve) => socket.once('connect', resolve))));
+    const extra = rawClient(port, 'GET / HTTP/1.1\r\nHost: a\r\n\r\n');
+    open.push(extra);
+    expect(await received(extra)).toBe('');
+
+    const first = held[0];
+    if (first === undefined) throw new Error('no held connection');
+    const answer = received(first);
+    first.end('GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n');
+    expect(await answer).toMatch(/^HTTP\/1\.1 200 /);
   });
 });
 

@@ -7,7 +7,15 @@ export interface HttpTimeouts {
   /** Whole request, headers and body: a slow client cannot hold a connection longer. */
   readonly requestTimeoutMs: number;
   readonly headersTimeoutMs: number;
+  /** Idle time allowed between requests on a kept-alive connection. */
   readonly keepAliveTimeoutMs: number;
+  /**
+   * How often connections are checked against the two timeouts above (default: 1 s, or the shorter
+   * timeout if less). Node's default of 30 s would let a slow client overstay a short timeout by as much.
+   */
+  readonly checkIntervalMs?: number;
+  /** Connections open at once; more are closed as they arrive (default: no limit). */
+  readonly maxConnections?: number;
 }
 
 export interface TlsFiles {
@@ -56,6 +64,8 @@ export function createHttpBind(timeouts: HttpTimeouts, tls?: TlsFiles): Bind {
     requestTimeout: timeouts.requestTimeoutMs,
     headersTimeout: timeouts.headersTimeoutMs,
     keepAliveTimeout: timeouts.keepAliveTimeoutMs,
+    connectionsCheckingInterval:
+      timeouts.checkIntervalMs ?? Math.min(1_000, timeouts.requestTimeoutMs, timeouts.headersTimeoutMs),
   };
   return (host, port, handler) =>
     new Promise<BoundServer>((resolve, reject) => {
@@ -63,6 +73,9 @@ export function createHttpBind(timeouts: HttpTimeouts, tls?: TlsFiles): Bind {
         tls === undefined
           ? { server: createServer(options, handler), dispose: () => undefined }
           : createTls(options, tls, handler);
+      // Past the cap Node drops new sockets at once: the client retries later (Event Grid does), and
+      // a flood of idle or slow connections cannot exhaust file descriptors or memory.
+      if (timeouts.maxConnections !== undefined) server.maxConnections = timeouts.maxConnections;
       server.once('error', (error) => {
         dispose();
         reject(error);
