@@ -1,5 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -59,6 +60,12 @@ async function until(check: () => boolean | Promise<boolean>, what: string): Pro
   }
 }
 
+function condition(name: string, type: string): string | undefined {
+  const status = cluster.get('Config', name)?.status as
+    { conditions?: { type: string; status: string }[] } | undefined;
+  return status?.conditions?.find((c) => c.type === type)?.status;
+}
+
 async function refused(port: number): Promise<boolean> {
   try {
     await deliver(port, 'x');
@@ -93,6 +100,7 @@ function start(source: ConfigSource): Listener {
     rateLimitPerSecond: 0,
     graceMs: 5000,
     now: () => new Date(),
+    retry: { initialMs: 50, maxMs: 200 },
   });
   listener.start();
   return listener;
@@ -272,6 +280,34 @@ describe('graceful shutdown', () => {
   });
 });
 
-it('a ClusterError keeps its code through the listener (sanity of the fault seam)', () => {
-  expect(new ClusterError('UNAVAILABLE', 'x', undefined).code).toBe('UNAVAILABLE');
+describe('recovery without a Config change', () => {
+  it('binds a port once its previous holder lets go, and says so in the status', async () => {
+    const port = await freePort();
+    const holder = createServer();
+    await new Promise<void>((resolve) => holder.listen(port, HOST, resolve));
+    const running = start(clusterConfigSource(cluster));
+    cluster.apply(config('waiting', port, ['kv-sub'], {}));
+    await until(() => condition('waiting', 'ListenersBound') === 'False', 'BindFailed status');
+    expect(running.ready).toBe(false);
+
+    await new Promise((resolve) => holder.close(resolve));
+    await until(() => running.ready, 'ready once the port is free');
+    expect(await deliver(port, 'kv-sub')).toBe(200);
+    await until(() => condition('waiting', 'ListenersBound') === 'True', 'Bound status');
+  });
+
+  it('writes a Config status again after the write failed, counting the error by its code', async () => {
+    let failures = 3;
+    cluster.injectFault('updateConfigStatus', () =>
+      failures-- > 0 ? new ClusterError('THROTTLED', 'too many requests', 429) : undefined,
+    );
+    const port = await freePort();
+    start(clusterConfigSource(cluster));
+    cluster.apply(config('throttled', port, ['kv-sub'], {}));
+    await until(() => condition('throttled', 'Ready') === 'True', 'Ready status written');
+    const errors = (await metrics.kubernetesErrors.get()).values.find(
+      (value) => value.labels.operation === 'config-status' && value.labels.code === 'THROTTLED',
+    );
+    expect(errors?.value).toBe(3);
+  });
 });

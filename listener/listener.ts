@@ -10,6 +10,7 @@ import type { Metrics } from './ops/metrics.js';
 import { Annotator } from './rotation/annotator.js';
 import { ExternalSecretCache } from './rotation/external-secret-cache.js';
 import { NamespaceCache } from './rotation/namespace-cache.js';
+import { backoffDelay, DEFAULT_BACKOFF, realTimer, type Backoff } from './server/backoff.js';
 import type { Bind } from './server/bind.js';
 import { ServerManager, type ApplyReport } from './server/server-manager.js';
 import type { EndpointAuth } from './config/schema.js';
@@ -39,6 +40,8 @@ export interface ListenerOptions {
    * replica writes (one replica, or Configs from files, which get no status).
    */
   readonly statusLease?: LeaseClaim | undefined;
+  /** How failed binds and Config status writes are retried (default 1 s doubling to 30 s). */
+  readonly retry?: Backoff | undefined;
 }
 
 /** A Config as the listener read it: parsed, with its generation and the status it carries. */
@@ -64,6 +67,7 @@ export interface Listener {
  */
 export function createListener(options: ListenerOptions): Listener {
   const { cluster, logger, metrics } = options;
+  const retry = options.retry ?? DEFAULT_BACKOFF;
   const externalSecrets = new ExternalSecretCache({
     invalidPattern(secret, pattern, reason) {
       logger.warn(
@@ -116,6 +120,15 @@ export function createListener(options: ListenerOptions): Listener {
     metrics,
     bodyLimit: options.bodyLimit,
     graceMs: options.graceMs,
+    bindRetry: retry,
+    onRetried: (report) => {
+      latest = latest
+        .catch(() => undefined)
+        .then(async () => {
+          if (writesStatus) await writeStatuses(lastResults, report);
+          return report;
+        });
+    },
   });
 
   const handles: WatchHandle[] = [];
@@ -124,6 +137,9 @@ export function createListener(options: ListenerOptions): Listener {
   let configsLoaded = false;
   let latest: Promise<ApplyReport | undefined> = Promise.resolve(undefined);
   let lastResults: readonly ParsedConfig[] = [];
+  let closed = false;
+  let statusAttempt = 0;
+  let cancelStatusRetry: (() => void) | undefined;
   const writesStatus = options.configSource.kind === 'cluster';
   const election =
     options.statusLease === undefined || !writesStatus
@@ -170,11 +186,17 @@ export function createListener(options: ListenerOptions): Listener {
       });
   };
 
+  // Status writes are idempotent, so a failed one is simply tried again later; a newer write (a Config
+  // change, a bind retry, a new Lease holder) replaces the pending retry.
   const writeStatuses = async (results: readonly ParsedConfig[], report: ApplyReport): Promise<void> => {
+    cancelStatusRetry?.();
+    cancelStatusRetry = undefined;
     if (election !== undefined && !election.leading) return;
     const now = options.now().toISOString();
-    await Promise.all(
-      results.map(async ({ result, generation, observed }) => {
+    const retryInMs = backoffDelay(retry, statusAttempt);
+    // Each Config's write says whether it is to be tried again.
+    const retries = await Promise.all(
+      results.map(async ({ result, generation, observed }): Promise<boolean> => {
         const name = result.ok ? result.config.name : result.name;
         // Transition times carry over from what this replica wrote, else from what the Config shows
         // (written by the previous Lease holder, or before a restart).
@@ -183,23 +205,46 @@ export function createListener(options: ListenerOptions): Listener {
           previousStatus.get(name) ?? observed,
         );
         const key = JSON.stringify(status);
-        if (statuses.get(name) === key) return;
+        if (statuses.get(name) === key) return false;
         if (observed !== undefined && sameStatus(observed, status)) {
           statuses.set(name, key);
           previousStatus.set(name, status);
-          return;
+          return false;
         }
         try {
           await cluster.updateConfigStatus(name, status);
           statuses.set(name, key);
           previousStatus.set(name, status);
+          return false;
         } catch (error) {
           const code = error instanceof ClusterError ? error.code : 'UNAVAILABLE';
           metrics.kubernetesErrors.inc({ operation: 'config-status', code });
-          logger.warn({ config: name, code }, 'could not write the Config status');
+          // A deleted Config has no status to write; its removal reaches the listener by the watch.
+          if (code === 'NOT_FOUND') {
+            logger.warn({ config: name, code }, 'could not write the Config status: the Config is gone');
+            return false;
+          }
+          logger.warn({ config: name, code, retryInMs }, 'could not write the Config status; retrying');
+          return true;
         }
       }),
     );
+    if (!retries.includes(true)) {
+      statusAttempt = 0;
+      return;
+    }
+    if (closed) return;
+    statusAttempt += 1;
+    cancelStatusRetry = (retry.setTimer ?? realTimer)(() => {
+      cancelStatusRetry = undefined;
+      if (closed) return;
+      latest = latest
+        .catch(() => undefined)
+        .then(async (latestReport) => {
+          await writeStatuses(lastResults, latestReport ?? report);
+          return latestReport;
+        });
+    }, retryInMs);
   };
 
   return {
@@ -258,6 +303,8 @@ export function createListener(options: ListenerOptions): Listener {
     },
     settled: () => latest.catch(() => undefined),
     async close() {
+      closed = true;
+      cancelStatusRetry?.();
       election?.stop();
       await manager.close();
       await Promise.all(handles.map((handle) => handle.stop()));

@@ -3,8 +3,9 @@ import type { ReloaderConfig } from '../config/parse-config.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { RouteTarget, WebhookDeps } from '../webhook/deps.js';
 import { buildWebhookApp } from '../webhook/webhook-app.js';
+import { backoffDelay, DEFAULT_BACKOFF, realTimer, type Backoff } from './backoff.js';
 import type { Bind, BoundServer } from './bind.js';
-import { planRoutes, type RouteConflict } from './route-plan.js';
+import { planRoutes, type RoutePlan, type RouteConflict } from './route-plan.js';
 
 export interface ServerManagerOptions {
   readonly deps: WebhookDeps;
@@ -14,6 +15,10 @@ export interface ServerManagerOptions {
   readonly bodyLimit: number;
   /** How long a closing server waits for in-flight deliveries. */
   readonly graceMs: number;
+  /** Failed binds are retried with this backoff until they succeed or the Configs change (default 1 s to 30 s). */
+  readonly bindRetry?: Backoff;
+  /** Called with the report of a retry that bound an endpoint, so the Config status can catch up. */
+  readonly onRetried?: (report: ApplyReport) => void;
 }
 
 interface Running {
@@ -43,12 +48,17 @@ export interface ApplyReport {
  * Keeps one HTTP server per host:port in step with the Configs: binds new endpoints, re-routes paths by
  * swapping in a freshly built app (in-flight requests finish on the app they started on), and closes
  * endpoints no Config wants. Applies are serialised so a burst of Config changes cannot interleave.
+ * A port that cannot be bound (still held by a previous pod, say) is tried again with a backoff, so
+ * readiness recovers without waiting for a Config change; a Config change starts afresh.
  */
 export class ServerManager {
   readonly #running = new Map<string, Running>();
   #queue: Promise<unknown> = Promise.resolve();
   #wanted = 0;
   #closed = false;
+  /** Counts applies, so a retry scheduled for an older one knows it is stale. */
+  #applies = 0;
+  #cancelRetry: (() => void) | undefined;
 
   constructor(private readonly options: ServerManagerOptions) {}
 
@@ -63,6 +73,9 @@ export class ServerManager {
   }
 
   apply(configs: readonly ReloaderConfig[]): Promise<ApplyReport> {
+    this.#applies += 1;
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
     const next = this.#queue.then(() => this.#apply(configs));
     this.#queue = next.catch(() => undefined);
     return next;
@@ -70,6 +83,8 @@ export class ServerManager {
 
   async close(): Promise<void> {
     this.#closed = true;
+    this.#cancelRetry?.();
+    this.#cancelRetry = undefined;
     await this.#queue;
     await Promise.all([...this.#running.keys()].map((key) => this.#stop(key)));
   }
@@ -90,6 +105,13 @@ export class ServerManager {
       if (!plan.endpoints.has(key)) await this.#stop(key);
     }
 
+    const report = await this.#bindAll(plan);
+    this.#retryLater(plan, report, 0);
+    return report;
+  }
+
+  /** Binds the endpoints of the plan not bound yet and routes them all. */
+  async #bindAll(plan: RoutePlan): Promise<ApplyReport> {
     const served = new Map<string, { endpoint: string; paths: string[] }[]>();
     const bindErrors: { endpoint: string; configs: readonly string[]; error: string }[] = [];
     for (const [key, endpoint] of plan.endpoints) {
@@ -100,10 +122,6 @@ export class ServerManager {
         } catch (error) {
           const message = error instanceof Error ? error.message : String(error);
           bindErrors.push({ endpoint: key, configs: endpoint.configs, error: message });
-          logger.error(
-            { endpoint: key, configs: endpoint.configs, err: message },
-            'could not bind the webhook server',
-          );
           continue;
         }
       }
@@ -117,6 +135,34 @@ export class ServerManager {
       }
     }
     return { served, conflicts: plan.conflicts, bindErrors };
+  }
+
+  /** Logs the failed binds of `report` and, unless a newer apply came meanwhile, tries them again later. */
+  #retryLater(plan: RoutePlan, report: ApplyReport, attempt: number): void {
+    if (report.bindErrors.length === 0 || this.#closed) return;
+    const { logger } = this.options;
+    const backoff = this.options.bindRetry ?? DEFAULT_BACKOFF;
+    const delay = backoffDelay(backoff, attempt);
+    for (const { endpoint, configs, error } of report.bindErrors) {
+      // The first failure is an error an operator may have to fix; the retries only say it persists.
+      logger[attempt === 0 ? 'error' : 'warn'](
+        { endpoint, configs, err: error, attempt, retryInMs: delay },
+        'could not bind the webhook server; retrying',
+      );
+    }
+    const applies = this.#applies;
+    this.#cancelRetry = (backoff.setTimer ?? realTimer)(() => {
+      this.#cancelRetry = undefined;
+      this.#queue = this.#queue
+        .then(async () => {
+          // A Config change since then has its own plan (and its own retries).
+          if (applies !== this.#applies || this.#closed) return;
+          const retried = await this.#bindAll(plan);
+          if (retried.bindErrors.length < report.bindErrors.length) this.options.onRetried?.(retried);
+          this.#retryLater(plan, retried, attempt + 1);
+        })
+        .catch((error: unknown) => logger.error({ err: error }, 'retrying the webhook server bind failed'));
+    }, delay);
   }
 
   async #start(key: string, host: string, port: number): Promise<Running> {
