@@ -4,7 +4,13 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EVENT_GRID_APP_ID, type EndpointAuth } from '../config/schema.js';
 import { CONTENT_TYPE_JSON } from '../eventgrid/index.js';
 import { jsonFixture } from '../test-support/fixtures.js';
-import { createHarness, SUBSCRIPTION, type Harness } from '../test-support/harness.js';
+import {
+  createHarness,
+  flush,
+  SUBSCRIPTION,
+  type Harness,
+  type HarnessOptions,
+} from '../test-support/harness.js';
 
 type SigningKey = Awaited<ReturnType<typeof generateKeyPair>>['privateKey'];
 
@@ -29,8 +35,8 @@ function deliver(harness: Harness, query = '', headers: Record<string, string> =
   });
 }
 
-async function withSecret(auth: EndpointAuth): Promise<Harness> {
-  const harness = await createHarness({ auth });
+async function withSecret(auth: EndpointAuth, options: HarnessOptions = {}): Promise<Harness> {
+  const harness = await createHarness({ ...options, auth });
   harness.cluster.apply({
     apiVersion: 'v1',
     kind: 'Secret',
@@ -80,6 +86,65 @@ describe('shared secret', () => {
     });
     expect(response.statusCode).toBe(401);
     expect(response.body).not.toContain('512d38b6');
+  });
+});
+
+describe('authentication comes first', () => {
+  const auth: EndpointAuth = { sharedSecret: { secretRef: SECRET_REF, queryParameter: 'code' } };
+
+  function send(harness: Harness, query: string, payload: string) {
+    return harness.app.inject({
+      method: 'POST',
+      url: `/${SUBSCRIPTION}${query}`,
+      headers: { 'content-type': CONTENT_TYPE_JSON, 'aeg-event-type': 'Notification' },
+      payload,
+    });
+  }
+
+  it('answers 401 before the body is read: bad JSON and an oversized body from a stranger', async () => {
+    h = await withSecret(auth, { bodyLimit: 1024 });
+    const badJson = '[{"id":';
+    const oversized = JSON.stringify(['x'.repeat(2048)]);
+    expect((await send(h, '?code=guess', badJson)).statusCode).toBe(401);
+    expect((await send(h, '?code=guess', oversized)).statusCode).toBe(401);
+    expect((await send(h, '', oversized)).statusCode).toBe(401);
+    // The same bodies with the secret reach the parser.
+    expect((await send(h, '?code=new-value-1234', badJson)).statusCode).toBe(400);
+    expect((await send(h, '?code=new-value-1234', oversized)).statusCode).toBe(413);
+  });
+
+  it("does not let unauthenticated requests spend the path's rate-limit budget", async () => {
+    h = await withSecret(auth, { rateLimitPerSecond: 2 });
+    const strangers = [];
+    for (let i = 0; i < 5; i += 1) strangers.push((await deliver(h, '?code=guess')).statusCode);
+    expect(strangers).toEqual([401, 401, 401, 401, 401]);
+    const eventGrid = [];
+    for (let i = 0; i < 3; i += 1) eventGrid.push((await deliver(h, '?code=new-value-1234')).statusCode);
+    expect(eventGrid).toEqual([200, 200, 429]);
+  });
+
+  it('guards the CloudEvents OPTIONS handshake, so a stranger cannot make it fetch the callback', async () => {
+    const harness = await withSecret(auth);
+    h = harness;
+    const handshake = (query: string) =>
+      harness.app.inject({
+        method: 'OPTIONS',
+        url: `/${SUBSCRIPTION}${query}`,
+        headers: {
+          'webhook-request-origin': 'eventgrid.azure.net',
+          'webhook-request-callback':
+            'https://rp-eastus2.eventgrid.azure.net/eventsubscriptions/kv/validate?id=1',
+        },
+      });
+    const stranger = await handshake('?code=guess');
+    await flush();
+    expect(stranger.statusCode).toBe(401);
+    expect(stranger.headers['webhook-allowed-origin']).toBeUndefined();
+    expect(harness.fetched).toEqual([]);
+    const granted = await handshake('?code=new-value-1234');
+    await flush();
+    expect(granted.statusCode).toBe(200);
+    expect(harness.fetched).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,6 @@
+import { METHODS } from 'node:http';
 import rateLimit from '@fastify/rate-limit';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HTTPMethods } from 'fastify';
 import {
   AEG_EVENT_TYPE,
   AEG_SUBSCRIPTION_NAME,
@@ -44,90 +45,91 @@ export async function subscriptionRoute(
   const path = `/${target.subscription}`;
   const labels = { subscription: target.subscription };
 
+  // Authentication is the first thing a request meets, before its body is read and before it counts
+  // against the path's rate limit: a stranger can neither make us parse a megabyte nor spend the
+  // budget Event Grid's own deliveries need. (Rate limiting adds its check per route, after this.)
+  const authenticate = target.auth === undefined ? undefined : deps.authenticatorFor(target.auth);
+  if (authenticate !== undefined) {
+    app.addHook('onRequest', async (request) => {
+      const result = await authenticate({
+        headers: request.headers,
+        query: request.query as Record<string, unknown>,
+      });
+      if (result.ok) return;
+      deps.metrics.authFailures.inc({ ...labels, reason: result.reason });
+      request.log.warn(
+        { subscription: target.subscription, reason: result.reason },
+        'delivery refused by endpoint authentication',
+      );
+      const code =
+        result.status === 503
+          ? 'AUTH_UNAVAILABLE'
+          : result.status === 403
+            ? 'CALLER_NOT_ALLOWED'
+            : 'UNAUTHENTICATED';
+      throw new HttpError(code, result.reason);
+    });
+  }
+
+  // Every answer on this path is counted once, however early it was given (auth, body limit, JSON).
+  const rateLimited = new WeakSet<FastifyRequest>();
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.deliveries.inc({
+      ...labels,
+      outcome: outcomeOf(reply.statusCode, rateLimited.has(request)),
+    });
+    deps.metrics.deliveryDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
   if (deps.rateLimitPerSecond > 0) {
     // Per path, not per client address: Event Grid delivers from many addresses.
     await app.register(rateLimit, {
       max: deps.rateLimitPerSecond,
       timeWindow: 1000,
       keyGenerator: () => target.subscription,
-      errorResponseBuilder: (_request, context) => {
-        deps.metrics.deliveries.inc({ ...labels, outcome: 'rate-limited' });
+      errorResponseBuilder: (request, context) => {
+        rateLimited.add(request);
         return new HttpError('RATE_LIMITED', `more than ${context.max} deliveries per second on ${path}`);
       },
     });
   }
 
-  const authenticate = target.auth === undefined ? undefined : deps.authenticatorFor(target.auth);
-  const checkAuth = async (request: FastifyRequest): Promise<void> => {
-    if (authenticate === undefined) return;
-    const result = await authenticate({
-      headers: request.headers,
-      query: request.query as Record<string, unknown>,
-    });
-    if (result.ok) return;
-    deps.metrics.authFailures.inc({ ...labels, reason: result.reason });
-    request.log.warn(
-      { subscription: target.subscription, reason: result.reason },
-      'delivery refused by endpoint authentication',
-    );
-    const code =
-      result.status === 503
-        ? 'AUTH_UNAVAILABLE'
-        : result.status === 403
-          ? 'CALLER_NOT_ALLOWED'
-          : 'UNAUTHENTICATED';
-    throw new HttpError(code, result.reason);
-  };
-
-  app.post(path, { preHandler: checkAuth }, async (request, reply) => {
-    const started = process.hrtime.bigint();
+  app.post(path, async (request, reply) => {
     const log = request.log.child({ subscription: target.subscription, config: target.configName });
-    try {
-      const claimed = header(request, AEG_SUBSCRIPTION_NAME);
-      if (claimed !== undefined && claimed.toLowerCase() !== target.subscription.toLowerCase()) {
-        throw new HttpError(
-          'SUBSCRIPTION_MISMATCH',
-          `aeg-subscription-name ${claimed} is not this path's subscription`,
-        );
-      }
-      // Checked before validating each element: a 1 MiB array of tiny items must not cost seconds.
-      if (Array.isArray(request.body) && request.body.length > deps.maxEventsPerDelivery) {
-        throw new HttpError(
-          'TOO_MANY_EVENTS',
-          `${request.body.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`,
-        );
-      }
-      const parsed = parseDelivery(request.body, header(request, 'content-type'));
-      if (!parsed.ok) throw new HttpError('INVALID_DELIVERY', parsed.error);
-      const delivery = parsed.value;
-      if (delivery.kind === 'validation') {
-        return await validate(request, reply, delivery.event, log);
-      }
-      if (header(request, AEG_EVENT_TYPE) === AegEventType.SubscriptionValidation) {
-        throw new HttpError(
-          'INVALID_DELIVERY',
-          'aeg-event-type is SubscriptionValidation but the body holds no validation event',
-        );
-      }
-      if (delivery.events.length > deps.maxEventsPerDelivery) {
-        throw new HttpError(
-          'TOO_MANY_EVENTS',
-          `${delivery.events.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`,
-        );
-      }
-      const body = await notify(delivery.events, log);
-      deps.metrics.deliveries.inc({ ...labels, outcome: 'acknowledged' });
-      return await reply.code(200).send(body);
-    } catch (error) {
-      const outcome =
-        error instanceof HttpError && error.statusCode < 500 && error.statusCode !== 429
-          ? 'rejected'
-          : 'retry';
-      deps.metrics.deliveries.inc({ ...labels, outcome });
-      throw error;
-    } finally {
-      deps.metrics.deliveryDuration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+    const claimed = header(request, AEG_SUBSCRIPTION_NAME);
+    if (claimed !== undefined && claimed.toLowerCase() !== target.subscription.toLowerCase()) {
+      throw new HttpError(
+        'SUBSCRIPTION_MISMATCH',
+        `aeg-subscription-name ${claimed} is not this path's subscription`,
+      );
     }
+    // Checked before validating each element: a 1 MiB array of tiny items must not cost seconds.
+    if (Array.isArray(request.body) && request.body.length > deps.maxEventsPerDelivery) {
+      throw new HttpError(
+        'TOO_MANY_EVENTS',
+        `${request.body.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`,
+      );
+    }
+    const parsed = parseDelivery(request.body, header(request, 'content-type'));
+    if (!parsed.ok) throw new HttpError('INVALID_DELIVERY', parsed.error);
+    const delivery = parsed.value;
+    if (delivery.kind === 'validation') {
+      return await validate(request, reply, delivery.event, log);
+    }
+    if (header(request, AEG_EVENT_TYPE) === AegEventType.SubscriptionValidation) {
+      throw new HttpError(
+        'INVALID_DELIVERY',
+        'aeg-event-type is SubscriptionValidation but the body holds no validation event',
+      );
+    }
+    if (delivery.events.length > deps.maxEventsPerDelivery) {
+      throw new HttpError(
+        'TOO_MANY_EVENTS',
+        `${delivery.events.length} events in one delivery; the limit is ${deps.maxEventsPerDelivery}`,
+      );
+    }
+    const body = await notify(delivery.events, log);
+    return await reply.code(200).send(body);
   });
 
   async function validate(
@@ -251,22 +253,49 @@ export async function subscriptionRoute(
       void confirmByUrl(callback, 'cloudevents-callback', request.log);
     }
     deps.metrics.handshakes.inc({ ...labels, kind: 'cloudevents-options', outcome: 'granted' });
-    return reply
-      .code(200)
-      .header(WEBHOOK_ALLOWED_ORIGIN, origin.trim())
-      .header(WEBHOOK_ALLOWED_RATE, '*')
-      .header('allow', ALLOW)
-      .send();
+    return (
+      reply
+        .code(200)
+        .header(WEBHOOK_ALLOWED_ORIGIN, origin.trim())
+        // Requests per minute, as the CloudEvents webhook spec counts them.
+        .header(
+          WEBHOOK_ALLOWED_RATE,
+          deps.rateLimitPerSecond > 0 ? String(deps.rateLimitPerSecond * 60) : '*',
+        )
+        .header('allow', ALLOW)
+        .send()
+    );
   });
 
+  // Any other method Node can parse gets 405 with Allow, answered before a body is read, so an
+  // unusual method or content type cannot reach a parser.
+  const refuseMethod = async (_request: FastifyRequest, reply: FastifyReply): Promise<never> => {
+    void reply.header('allow', ALLOW);
+    throw new HttpError('METHOD_NOT_ALLOWED', `only ${ALLOW} are served on ${path}`);
+  };
+  // Fastify routes the common methods only; the others Node parses (QUERY, PURGE, M-SEARCH…) are
+  // added, or they would get 404 on a path that exists. The set is per server, hence the check.
+  for (const method of OTHER_METHODS) {
+    if (!app.supportedMethods.includes(method)) app.addHttpMethod(method);
+  }
   app.route({
-    method: ['GET', 'HEAD', 'PUT', 'PATCH', 'DELETE'],
+    method: OTHER_METHODS as HTTPMethods[],
     url: path,
-    handler: async (_request, reply) => {
-      void reply.header('allow', ALLOW);
-      throw new HttpError('METHOD_NOT_ALLOWED', `only ${ALLOW} are served on ${path}`);
-    },
+    onRequest: refuseMethod,
+    handler: refuseMethod,
   });
+}
+
+/** Methods other than POST and OPTIONS; CONNECT names a proxy tunnel, never a path. */
+export const OTHER_METHODS: readonly string[] = METHODS.filter(
+  (method) => !['POST', 'OPTIONS', 'CONNECT'].includes(method),
+);
+
+/** A delivery's outcome by its answer, as Event Grid will act on it. */
+function outcomeOf(status: number, rateLimited: boolean): string {
+  if (status < 300) return 'acknowledged';
+  if (rateLimited) return 'rate-limited';
+  return status >= 500 || status === 429 ? 'retry' : 'rejected';
 }
 
 function hostOf(url: string): string {

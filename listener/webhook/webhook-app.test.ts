@@ -1,3 +1,7 @@
+import type { InjectOptions } from 'fastify';
+
+/** Any method Node parses, as inject is given it (its type lists only the common ones). */
+type Method = NonNullable<InjectOptions['method']>;
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClusterError } from '../cluster/cluster-error.js';
 import {
@@ -111,6 +115,21 @@ describe('CloudEvents abuse-protection handshake', () => {
     expect(response.headers['webhook-allowed-origin']).toBe('eventgrid.azure.net');
     expect(response.headers['webhook-allowed-rate']).toBe('*');
     expect(response.headers.allow).toContain('POST');
+  });
+
+  it('advertises the per-path rate limit in requests per minute, as the CloudEvents webhook spec counts', async () => {
+    const limited = await createHarness({ rateLimitPerSecond: 5 });
+    try {
+      const response = await limited.app.inject({
+        method: 'OPTIONS',
+        url: `/${SUBSCRIPTION}`,
+        headers: { 'webhook-request-origin': 'eventgrid.azure.net' },
+      });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['webhook-allowed-rate']).toBe('300');
+    } finally {
+      await limited.close();
+    }
   });
 
   it('refuses an origin that is not allowed and a request without origin', async () => {
@@ -369,6 +388,29 @@ describe('the retry contract', () => {
     const get = await h.app.inject({ method: 'GET', url: `/${SUBSCRIPTION}` });
     expect(get.statusCode).toBe(405);
     expect(get.headers.allow).toBe('POST, OPTIONS');
+  });
+
+  it.each(['TRACE', 'PROPFIND', 'SEARCH', 'QUERY', 'PURGE', 'MKCOL', 'LOCK', 'M-SEARCH'] as const)(
+    'answers 405 with Allow to %s on a served path, and 404 elsewhere',
+    async (method) => {
+      const served = await h.app.inject({ method: method as Method, url: `/${SUBSCRIPTION}` });
+      expect(served.statusCode).toBe(405);
+      expect(served.headers.allow).toBe('POST, OPTIONS');
+      expect(served.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+      const elsewhere = await h.app.inject({ method: method as Method, url: '/someone-else' });
+      expect(elsewhere.statusCode).toBe(404);
+    },
+  );
+
+  it('answers 405 before reading a body, whatever its content type', async () => {
+    const response = await h.app.inject({
+      method: 'PUT',
+      url: `/${SUBSCRIPTION}`,
+      headers: { 'content-type': 'application/xml' },
+      payload: '<not-json/>',
+    });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe('POST, OPTIONS');
   });
 
   it('refuses a notification from another subscription (403) and annotates nothing', async () => {

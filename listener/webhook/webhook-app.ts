@@ -76,12 +76,14 @@ export async function buildWebhookApp(
     return reply.code(known.statusCode).send(errorBody(known.code, known.statusCode, known.message));
   });
 
-  app.setNotFoundHandler(async (request, reply) => {
-    return reply
-      .code(404)
-      .send(
-        errorBody('UNKNOWN_PATH', 404, `no subscription is served at ${request.url.split('?')[0] ?? ''}`),
-      );
+  const unknownPath = (url: string): HttpError =>
+    new HttpError('UNKNOWN_PATH', `no subscription is served at ${url.split('?')[0] ?? ''}`);
+  // Refused before its body is read: nothing is parsed for a path no subscription serves.
+  app.addHook('onRequest', async (request) => {
+    if (request.is404) throw unknownPath(request.url);
+  });
+  app.setNotFoundHandler(async (request) => {
+    throw unknownPath(request.url);
   });
 
   for (const target of routes) {
