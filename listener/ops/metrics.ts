@@ -27,7 +27,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     deliveries: new Counter({
       name: 'reloader_deliveries_total',
-      help: 'Event Grid deliveries answered, by subscription and outcome (acknowledged, rejected, retry, …).',
+      help: 'Requests answered on a subscription path (deliveries, handshakes, refusals), by outcome (acknowledged, rejected, retry, rate-limited).',
       labelNames: ['subscription', 'outcome'],
       registers,
     }),
