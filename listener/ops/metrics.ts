@@ -27,7 +27,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     registry,
     deliveries: new Counter({
       name: 'reloader_deliveries_total',
-      help: 'Requests answered on a subscription path (deliveries, handshakes, refusals), by outcome (acknowledged, rejected, retry, rate-limited).',
+      help: 'Requests answered on a subscription path (deliveries, handshakes, refusals), by outcome (acknowledged, rejected, retry, rate-limited, abandoned).',
       labelNames: ['subscription', 'outcome'],
       registers,
     }),

@@ -1,12 +1,14 @@
+import { request as httpRequest } from 'node:http';
 import type { InjectOptions } from 'fastify';
-
-/** Any method Node parses, as inject is given it (its type lists only the common ones). */
-type Method = NonNullable<InjectOptions['method']>;
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClusterError } from '../cluster/cluster-error.js';
 import { CONTENT_TYPE_JSON } from '../eventgrid/index.js';
 import { jsonFixture } from '../test-support/fixtures.js';
-import { createHarness, SUBSCRIPTION, type Harness } from '../test-support/harness.js';
+import { EVENT_ID } from '../rotation/annotations.js';
+import { annotationsOf, createHarness, SUBSCRIPTION, type Harness } from '../test-support/harness.js';
+
+/** Any method Node parses, as inject is given it (its type lists only the common ones). */
+type Method = NonNullable<InjectOptions['method']>;
 
 const NOTIFICATION = { 'content-type': CONTENT_TYPE_JSON, 'aeg-event-type': 'Notification' };
 const ROTATION = JSON.stringify(jsonFixture('events/eventgrid/secret-new-version.json'));
@@ -93,5 +95,37 @@ describe('reloader_deliveries_total', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.json()).toMatchObject({ code: 'RATE_LIMITED' });
     expect(await counted(h)).toEqual({ outcomes: { acknowledged: 1, 'rate-limited': 1 }, timed: 2 });
+  });
+});
+
+describe('a delivery the client abandons', () => {
+  it('is counted once, as abandoned, and its annotations still land', async () => {
+    const harness = await createHarness();
+    h = harness;
+    // Patches take 300 ms, so the client hangs up while the delivery is being stored.
+    const annotate = harness.cluster.annotateExternalSecret.bind(harness.cluster);
+    vi.spyOn(harness.cluster, 'annotateExternalSecret').mockImplementation(async (ref, annotations) => {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await annotate(ref, annotations);
+    });
+    const address = await harness.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = new URL(address);
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port: Number(port),
+      method: 'POST',
+      path: `/${SUBSCRIPTION}`,
+      headers: NOTIFICATION,
+    });
+    request.on('error', () => undefined);
+    request.end(ROTATION);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    request.destroy();
+
+    await vi.waitFor(() =>
+      expect(annotationsOf(harness.cluster, 'team-a/db-credentials')).toHaveProperty(EVENT_ID),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await counted(harness)).outcomes).toEqual({ abandoned: 1 });
   });
 });

@@ -45,7 +45,24 @@ export async function subscriptionRoute(
   const path = `/${target.subscription}`;
   const labels = { subscription: target.subscription };
 
-  // Authentication is the first thing a request meets, before its body is read and before it counts
+  // Every request on this path is counted once, however early it was answered (auth, body limit,
+  // JSON), or as abandoned when the client hung up before the answer: Event Grid gives up after 30 s
+  // and retries. (Registered first, so a request abandoned during authentication counts too.)
+  const rateLimited = new WeakSet<FastifyRequest>();
+  app.addHook('onRequest', async (_request, reply) => {
+    reply.raw.once('close', () => {
+      if (!reply.raw.headersSent) deps.metrics.deliveries.inc({ ...labels, outcome: 'abandoned' });
+    });
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    deps.metrics.deliveries.inc({
+      ...labels,
+      outcome: outcomeOf(reply.statusCode, rateLimited.has(request)),
+    });
+    deps.metrics.deliveryDuration.observe(labels, reply.elapsedTime / 1000);
+  });
+
+  // Authentication is the first check a request meets, before its body is read and before it counts
   // against the path's rate limit: a stranger can neither make us parse a megabyte nor spend the
   // budget Event Grid's own deliveries need. (Rate limiting adds its check per route, after this.)
   const authenticate = target.auth === undefined ? undefined : deps.authenticatorFor(target.auth);
@@ -70,16 +87,6 @@ export async function subscriptionRoute(
       throw new HttpError(code, result.reason);
     });
   }
-
-  // Every answer on this path is counted once, however early it was given (auth, body limit, JSON).
-  const rateLimited = new WeakSet<FastifyRequest>();
-  app.addHook('onResponse', async (request, reply) => {
-    deps.metrics.deliveries.inc({
-      ...labels,
-      outcome: outcomeOf(reply.statusCode, rateLimited.has(request)),
-    });
-    deps.metrics.deliveryDuration.observe(labels, reply.elapsedTime / 1000);
-  });
 
   if (deps.rateLimitPerSecond > 0) {
     // Per path, not per client address: Event Grid delivers from many addresses.
