@@ -45,11 +45,6 @@ const headerNameSchema = z
   .transform((name) => name.toLowerCase());
 
 /**
- * Endpoint authentication (an extension of the Reloader API; off unless given). Event Grid can send a
- * shared secret in the endpoint URL's query string or in a custom delivery header, and can obtain a
- * Microsoft Entra ID token for the webhook's application.
- */
-/**
  * Issuer and key-set URLs. The CRD can only say `^https?://\S+$`; what it lets through and this refuses
  * (`https://[`) is stored and reported Invalid in the Config's status, never served.
  */
@@ -59,6 +54,11 @@ export const httpUrlSchema = z
   .regex(/^https?:\/\/\S+$/, 'must be an http(s) URL')
   .pipe(z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }));
 
+/**
+ * Endpoint authentication (an extension of the Reloader API; off unless given). Event Grid can send a
+ * shared secret in the endpoint URL's query string or in a custom delivery header, and can obtain a
+ * Microsoft Entra ID token for the webhook's application.
+ */
 export const endpointAuthSchema = z
   .object({
     sharedSecret: z

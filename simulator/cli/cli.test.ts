@@ -40,6 +40,22 @@ async function run(argv: string[]): Promise<Run> {
 }
 
 let webhook: RecordingWebhook | undefined;
+/** A load command line that is complete but for the flag under test. */
+function loadArgv(target: string, ...extra: string[]): string[] {
+  return [
+    'load',
+    '--target',
+    target,
+    '--subscription',
+    'kv-rotation',
+    '--rate',
+    '1',
+    '--duration',
+    '1',
+    ...extra,
+  ];
+}
+
 const folders: string[] = [];
 afterEach(async () => {
   await webhook?.close();
@@ -143,50 +159,10 @@ describe('usage errors', () => {
       ],
       /--secret must be/,
     ],
+    [loadArgv('http://192.0.2.1:80'), /loopback/],
+    [loadArgv('http://127.0.0.1:1', '--max-attempts', '3'), /--max-attempts does not apply/],
     [
-      [
-        'load',
-        '--target',
-        'http://192.0.2.1:80',
-        '--subscription',
-        'kv-rotation',
-        '--rate',
-        '1',
-        '--duration',
-        '1',
-      ],
-      /loopback/,
-    ],
-    [
-      [
-        'load',
-        '--target',
-        'http://127.0.0.1:1',
-        '--subscription',
-        'kv-rotation',
-        '--rate',
-        '1',
-        '--duration',
-        '1',
-        '--max-attempts',
-        '3',
-      ],
-      /--max-attempts does not apply/,
-    ],
-    [
-      [
-        'load',
-        '--target',
-        'http://127.0.0.1:1',
-        '--subscription',
-        'kv-rotation',
-        '--rate',
-        '1',
-        '--duration',
-        '1',
-        '--include-event-type',
-        'Microsoft.KeyVault.SecretExpired',
-      ],
+      loadArgv('http://127.0.0.1:1', '--include-event-type', 'Microsoft.KeyVault.SecretExpired'),
       /--include-event-type does not apply/,
     ],
     [['serve', '--schema', 'xml'], /--schema must be one of/],
